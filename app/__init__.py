@@ -1,0 +1,76 @@
+"""Application factory: configuration, database, Redis, jobs, blueprints, errors, CLI."""
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import Config, check_production
+
+
+def create_app(test_config=None):
+    """Build the app; `test_config` overrides settings (tests build the real app from a dict)."""
+    app = Flask(__name__, instance_relative_config=False)
+    settings = Config(env=(test_config or {}).get("APP_ENV")).as_dict()
+    settings.update(test_config or {})
+    app.config.update(settings)
+    if app.config["APP_ENV"] == "production":
+        problems = check_production(app.config)
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app):
+    from app.masking import MaskingFormatter, install_log_masking
+
+    install_log_masking()
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def register_extensions(app):
+    from app import db, jobs, pii, redis_client, security
+    from app.accounts import passwords
+    from app.accounts.policy import forget_user
+
+    proxies = int(app.config.get("PROXY_COUNT", 0) or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    db.init_app(app)
+    redis_client.init_app(app)
+    pii.init_app(app)
+    passwords.init_app(app)
+    security.init_app(app)
+    app.before_request(forget_user)
+    jobs.init_app(app)
+    import app.periodic  # noqa: F401  (registers periodic jobs)
+
+
+def register_blueprints(app):
+    from app.accounts import api as accounts_api
+    from app.accounts import views as accounts_views
+    from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
+    from app.core import views as core_views
+    from app.errors import register_error_handlers
+
+    meta = ApiBlueprint("meta", __name__)
+    register_meta_routes(meta)
+    app.register_blueprint(meta, url_prefix=API_PREFIX)
+    app.register_blueprint(accounts_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(core_views.bp)
+    register_error_handlers(app)
+
+
+def register_cli(app):
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,108 @@
+"""Accounts API under /api/v1 (used by the H5 pages' scripts and the mini-program)."""
+from flask import current_app, request
+
+from app.accounts import service, sms
+from app.accounts.policy import current_user, issue_token, login_session, logout_session
+from app.accounts.schemas import (ChangePasswordIn, LoginIn, LoginOut, LookupIn, ProfileOut, RegisterIn, ResetCodeIn,
+                                  ResetPasswordIn)
+from app.api import ApiBlueprint, ok
+from app.errors import ApiError
+from app.security import csrf_token
+
+bp = ApiBlueprint("accounts", __name__)
+
+
+def _signed_in(user, status=200, message="ok"):
+    """Token for clients that ask (?token=1, the mini-program), a session cookie otherwise."""
+    out = {"user": service.profile(user), "token": None}
+    if request.args.get("token") == "1":
+        out["token"] = issue_token(user)
+    else:
+        login_session(user)
+        out["csrf_token"] = csrf_token()
+    return ok(out, message, status)
+
+
+@bp.endpoint("/auth/register", methods=["POST"], body=RegisterIn, auth=None, response=LoginOut)
+def register(data):
+    """Register a learner (R-1) and sign in."""
+    user = service.register(data)
+    return _signed_in(user, 201, "注册成功")
+
+
+@bp.endpoint("/auth/login", methods=["POST"], body=LoginIn, auth=None, response=LoginOut)
+def login(data):
+    """Log in with username, ID number or mobile, and password (R-2)."""
+    user = service.authenticate(data.username, data.password, request.remote_addr)
+    return _signed_in(user, message="登录成功")
+
+
+@bp.endpoint("/auth/csrf", auth=None)
+def csrf():
+    """The CSRF token a page script sends as X-CSRF-Token with cookie-authenticated calls."""
+    return ok({"csrf_token": csrf_token()})
+
+
+@bp.endpoint("/auth/logout", methods=["POST"], auth=None)
+def logout():
+    """End this session or revoke this token."""
+    logout_session()
+    return ok(None, "已退出登录")
+
+
+@bp.endpoint("/auth/reset-code", methods=["POST"], body=ResetCodeIn, auth=None)
+def reset_code(data):
+    """Send a password-reset SMS code to a registered mobile."""
+    service.request_reset_code(data.mobile, request.remote_addr)
+    return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]},
+              "如该手机号已注册，验证码已发送，请注意查收")
+
+
+@bp.endpoint("/auth/reset-password", methods=["POST"], body=ResetPasswordIn, auth=None)
+def reset_password(data):
+    """Set a new password with the SMS code; then log in with mobile and the new password."""
+    service.reset_password(data.mobile, data.code, data.password, request.remote_addr)
+    return ok(None, "密码已重置，请使用手机号和新密码登录")
+
+
+@bp.endpoint("/me", response=ProfileOut)
+def me():
+    """My account (personal data masked)."""
+    return ok(service.profile(current_user()))
+
+
+@bp.endpoint("/me/password", methods=["POST"], body=ChangePasswordIn)
+def change_password(data):
+    """Change my password; other sessions end."""
+    user = service.change_password(current_user(), data.old_password, data.password)
+    if request.headers.get("Authorization"):
+        return ok({"token": issue_token(user)}, "密码已修改")
+    login_session(user)
+    return ok(None, "密码已修改")
+
+
+@bp.endpoint("/contact", auth=None)
+def contact():
+    """Customer service lines (R-3)."""
+    cfg = current_app.config
+    return ok({"account_phone": cfg["CONTACT_ACCOUNT_PHONE"], "tech_phone": cfg["CONTACT_TECH_PHONE"],
+               "hours": cfg["CONTACT_HOURS"]})
+
+
+@bp.endpoint("/staff/accounts/lookup", methods=["POST"], body=LookupIn, auth="staff", response=ProfileOut)
+def staff_lookup(data):
+    """Staff: find an account by ID number, mobile or username (answers masked data)."""
+    user = service.find_for_login(data.q)
+    if user is None:
+        raise ApiError("未找到该账号", status=404)
+    return ok(service.profile(user))
+
+
+@bp.endpoint("/dev/sms", auth=None)
+def dev_sms():
+    """Development only: the SMS outbox (mobiles masked)."""
+    if current_app.config["APP_ENV"] == "production" or current_app.config["SMS_PROVIDER"] != "outbox":
+        raise ApiError("请求的内容不存在", status=404)
+    from app.masking import mask_mobile
+
+    return ok([{**m, "mobile": mask_mobile(m["mobile"])} for m in sms.read_outbox()])

@@ -1,0 +1,113 @@
+"""Who is asking, and may they: the one place where access is decided.
+
+The H5 pages authenticate with the Redis session cookie, the mini-program with a bearer token.
+"""
+import functools
+import hashlib
+import secrets
+
+from flask import current_app, g, redirect, request, session, url_for
+
+from app.errors import ApiError
+from app.redis_client import get_redis
+
+TOKEN_PREFIX = "tok:"
+
+
+def _token_key(token):
+    return TOKEN_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user):
+    """A bearer token for the mini-program (stored hashed in Redis)."""
+    token = secrets.token_urlsafe(32)
+    get_redis().set(_token_key(token), f"{user.id}:{user.session_version}",
+                    ex=current_app.config["API_TOKEN_LIFETIME"])
+    return token
+
+
+def revoke_token(token):
+    get_redis().delete(_token_key(token))
+
+
+def _bearer():
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def current_user():
+    """The logged-in, active user of this request, or None."""
+    if "user" in g:
+        return g.user
+    from app.accounts.models import User
+
+    user = None
+    token = _bearer()
+    if token:
+        ref = get_redis().get(_token_key(token))
+        uid, _, version = (ref or "").partition(":")
+    else:
+        uid, version = session.get("uid"), session.get("ver")
+    if uid:
+        user = User.get_or_none(User.id == int(uid))
+        if user is not None and (not user.is_active or str(user.session_version) != str(version)):
+            user = None
+    g.user = user
+    return user
+
+
+def forget_user():
+    """Start each request without a cached user (an outer app context may outlive a request)."""
+    g.pop("user", None)
+
+
+def login_session(user):
+    """Log the user in on this browser session (new session id against fixation)."""
+    session.regenerate()
+    session["uid"] = user.id
+    session["ver"] = user.session_version
+    g.user = user
+
+
+def logout_session():
+    token = _bearer()
+    if token:
+        revoke_token(token)
+    session.clear()
+    g.user = None
+
+
+def require(level):
+    """Raise unless the current request meets `level`: None, 'user' or 'staff'."""
+    if level is None:
+        return None
+    user = current_user()
+    if user is None:
+        raise ApiError("请先登录", status=401)
+    if level == "staff" and not user.is_staff:
+        raise ApiError("仅限工作人员访问", status=403)
+    return user
+
+
+def require_owner(obj, owner_field="user_id"):
+    """Every learner-owned object refuses other learners (staff may look)."""
+    user = require("user")
+    if getattr(obj, owner_field) != user.id and not user.is_staff:
+        raise ApiError("请求的内容不存在", status=404)  # do not reveal that it exists
+    return obj
+
+
+def page(level="user"):
+    """Decorator for H5 pages: send anonymous visitors to the login page, refuse learners on staff pages."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if current_user() is None:
+                return redirect(url_for("accounts_pages.login", next=request.full_path))
+            require(level)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

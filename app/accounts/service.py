@@ -1,0 +1,189 @@
+"""Account rules as plain functions: register, find, authenticate, reset and change passwords."""
+import logging
+
+import peewee
+from flask import current_app
+
+from app import ratelimit
+from app.accounts import passwords, rules, sms
+from app.accounts.models import AuthEvent, User
+from app.db import db, utcnow
+from app.errors import ApiError
+from app.masking import mask_id, mask_mobile
+from app.pii import cipher
+
+log = logging.getLogger(__name__)
+
+
+def _conflict(field, message):
+    return ApiError(message, code="conflict", status=409, data={"fields": {field: message}})
+
+
+def find_by_id_number(id_number):
+    return User.get_or_none(User.id_number_hash.in_(cipher().all_indexes(id_number, "id_number")))
+
+
+def find_by_mobile(mobile):
+    return User.get_or_none(User.mobile_hash.in_(cipher().all_indexes(mobile, "mobile")))
+
+
+def find_for_login(identifier):
+    """Resolve what a person typed as username: an ID number, a mobile or a custom username."""
+    ident = (identifier or "").strip()
+    try:
+        return find_by_id_number(rules.clean_id_number(ident))
+    except ValueError:
+        pass
+    try:
+        return find_by_mobile(rules.clean_mobile(ident))
+    except ValueError:
+        pass
+    return User.get_or_none(User.username == ident) if ident else None
+
+
+def _pii_columns(id_number, mobile):
+    c = cipher()
+    return {"id_number_enc": c.encrypt(id_number, "id_number"), "id_number_hash": c.index(id_number, "id_number"),
+            "mobile_enc": c.encrypt(mobile, "mobile"), "mobile_hash": c.index(mobile, "mobile"),
+            "pii_key_id": c.primary}
+
+
+def create_user(*, name, id_number, mobile, gender, password, username=None, role="learner"):
+    """Insert one account from already-cleaned values; duplicates become 409 with the field."""
+    if id_number and rules.id_gender(id_number) != gender:
+        raise ApiError("性别与身份证号不一致，请核对", status=422,
+                       data={"fields": {"gender": "性别与身份证号不一致"}})
+    with db.atomic():
+        if find_by_id_number(id_number):
+            raise _conflict("id_number", "该身份证号已注册，请直接登录或找回密码")
+        if find_by_mobile(mobile):
+            raise _conflict("mobile", "该手机号已被其他账号使用")
+        if username and User.select().where(User.username == username).exists():
+            raise _conflict("username", "该用户名已被使用")
+        try:
+            user = User.create(name=name, gender=gender, username=username, role=role,
+                               password_hash=passwords.hash_password(password),
+                               **_pii_columns(id_number, mobile))
+        except peewee.IntegrityError:  # a concurrent registration won the race
+            raise _conflict("id_number", "该身份证号或手机号已注册") from None
+    log.info("account %s registered (%s)", user.id, role)
+    return user
+
+
+def register(data):
+    """R-1: a learner registers with the data printed on the certificate."""
+    return create_user(name=data.name, id_number=data.id_number, mobile=data.mobile, gender=data.gender,
+                       password=data.password, username=data.username)
+
+
+def id_number_of(user):
+    return cipher().decrypt(user.id_number_enc, "id_number")
+
+
+def mobile_of(user):
+    return cipher().decrypt(user.mobile_enc, "mobile")
+
+
+def profile(user, reveal=False):
+    """What a page or the API shows about an account: personal data masked unless revealed."""
+    id_number, mobile = id_number_of(user), mobile_of(user)
+    return {
+        "id": user.id, "name": user.name, "gender": user.gender,
+        "username": user.username or (id_number if reveal else mask_id(id_number)),
+        "id_number": id_number if reveal else mask_id(id_number),
+        "mobile": mobile if reveal else mask_mobile(mobile),
+        "role": user.role, "created_at": user.created_at.isoformat() + "Z",
+        "last_login_at": user.last_login_at.isoformat() + "Z" if user.last_login_at else None,
+    }
+
+
+def record_event(kind, user=None, ip="", detail=""):
+    AuthEvent.create(user=user, kind=kind, ip=(ip or "")[:64], detail=detail[:200])
+
+
+def _lock_message(seconds):
+    return f"连续登录失败次数过多，账号已锁定，请 {ratelimit.minutes(seconds)} 分钟后再试，或通过“忘记密码”重置"
+
+
+def authenticate(identifier, password, ip):
+    """Password login with per-account and per-IP failure limits kept in Redis."""
+    cfg = current_app.config
+    ip_key = f"login:fail:ip:{ratelimit.opaque(ip)}"
+    ip_failures, ip_left = ratelimit.peek(ip_key)
+    if ip_failures >= cfg["LOGIN_IP_MAX_FAILURES"]:
+        raise ApiError(f"该网络登录失败次数过多，请 {ratelimit.minutes(ip_left)} 分钟后再试", status=429)
+    user = find_for_login(identifier)
+    acct_key = f"login:fail:acct:{user.id if user else ratelimit.opaque((identifier or '').strip())}"
+    failures, left = ratelimit.peek(acct_key)
+    if failures >= cfg["LOGIN_MAX_FAILURES"]:
+        raise ApiError(_lock_message(left), status=423)
+    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if not ok or not user.is_active:
+        ratelimit.hit(ip_key, cfg["LOGIN_LOCK_SECONDS"])
+        failures, left = ratelimit.hit(acct_key, cfg["LOGIN_LOCK_SECONDS"])
+        if user:
+            record_event("login_failed", user, ip)
+        if failures >= cfg["LOGIN_MAX_FAILURES"]:
+            if user:
+                record_event("locked", user, ip)
+            raise ApiError(_lock_message(left), status=423)
+        remaining = cfg["LOGIN_MAX_FAILURES"] - failures
+        raise ApiError(f"用户名或密码错误（还可尝试 {remaining} 次）", code="bad_credentials", status=401,
+                       data={"can_reset": True, "attempts_left": remaining})
+    ratelimit.clear(acct_key)
+    with db.atomic():
+        changes = {User.last_login_at: utcnow()}
+        if passwords.needs_rehash(user.password_hash):
+            changes[User.password_hash] = passwords.hash_password(password)
+        User.update(changes).where(User.id == user.id).execute()
+        record_event("login", user, ip)
+    return User.get_by_id(user.id)
+
+
+def request_reset_code(mobile, ip):
+    """Send a reset code if the mobile belongs to an account; the answer is the same either way."""
+    sms.check_send_limits(mobile, ip)
+    user = find_by_mobile(mobile)
+    if user is not None and user.is_active:
+        sms.issue_code("reset_password", mobile)
+        record_event("reset_code_sent", user, ip)
+
+
+def reset_password(mobile, code, new_password, ip):
+    """Check the SMS code, set the new password, and end every other session and token."""
+    sms.verify_code("reset_password", mobile, code)
+    user = find_by_mobile(mobile)
+    if user is None:
+        raise ApiError("该手机号未注册", status=404)
+    _set_password(user, new_password)
+    ratelimit.clear(f"login:fail:acct:{user.id}")
+    record_event("password_reset", user, ip)
+    return User.get_by_id(user.id)
+
+
+def change_password(user, old_password, new_password):
+    if not passwords.verify_password(user.password_hash, old_password or ""):
+        raise ApiError("原密码不正确", status=422, data={"fields": {"old_password": "原密码不正确"}})
+    _set_password(user, new_password)
+    return User.get_by_id(user.id)
+
+
+def _set_password(user, password):
+    with db.atomic():
+        User.update(password_hash=passwords.hash_password(password), updated_at=utcnow(),
+                    session_version=User.session_version + 1).where(User.id == user.id).execute()
+
+
+def rotate_pii_keys(batch=500):
+    """Re-encrypt and re-index every account not yet under the primary key; returns the count."""
+    c = cipher()
+    done = 0
+    while True:
+        rows = list(User.select().where(User.pii_key_id != c.primary).limit(batch))
+        if not rows:
+            return done
+        with db.atomic():
+            for user in rows:
+                cols = _pii_columns(id_number_of(user), mobile_of(user))
+                User.update(**cols).where(User.id == user.id).execute()
+                done += 1

@@ -1,0 +1,148 @@
+"""H5 pages for accounts: thin views over app.accounts.service, rendered on the server."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from app.accounts import service, sms
+from app.accounts.policy import current_user, login_session, logout_session, page
+from app.accounts.schemas import ChangePasswordIn, LoginIn, RegisterIn, ResetCodeIn, ResetPasswordIn
+from app.api import parse_model
+from app.errors import ApiError
+
+bp = Blueprint("accounts_pages", __name__)
+
+
+def _form(model, names, **extra):
+    """Validate the posted form with the API's model; returns (data, error)."""
+    payload = {n: request.form.get(n) for n in names}
+    payload.update(extra)
+    try:
+        return parse_model(model, payload), None
+    except ApiError as err:
+        return None, err
+
+
+def _safe_next(target):
+    """Only same-site paths, never another host (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("accounts_pages.account")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    error = None
+    if request.method == "POST":
+        fields = ["name", "id_number", "mobile", "gender", "password", "username"]
+        data, error = _form(RegisterIn, fields, confirm_true=request.form.get("confirm_true") == "on")
+        if data is not None and request.form.get("password2") != request.form.get("password"):
+            data, error = None, ApiError("两次输入的密码不一致", data={"fields": {"password2": "两次输入的密码不一致"}})
+        if data is not None:
+            try:
+                user = service.register(data)
+            except ApiError as err:
+                error = err
+            else:
+                login_session(user)
+                flash("注册成功，欢迎使用！")
+                return redirect(url_for("accounts_pages.account"))
+    return render_template("accounts/register.html", error=error, form=request.form), 422 if error else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        data, error = _form(LoginIn, ["username", "password"])
+        if data is not None:
+            try:
+                user = service.authenticate(data.username, data.password, request.remote_addr)
+            except ApiError as err:
+                error = err
+            else:
+                login_session(user)
+                return redirect(_safe_next(request.args.get("next")))
+    status = error.status if error else 200
+    return render_template("accounts/login.html", error=error, form=request.form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_session()
+    flash("您已安全退出")
+    return redirect(url_for("accounts_pages.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    """Step 1 sends the code, step 2 sets the new password; both on one page."""
+    error, step = None, request.form.get("step", "code")
+    mobile = request.form.get("mobile", "")
+    if request.method == "POST" and step == "code":
+        data, error = _form(ResetCodeIn, ["mobile"])
+        if data is not None:
+            try:
+                service.request_reset_code(data.mobile, request.remote_addr)
+            except ApiError as err:
+                error = err
+            else:
+                flash("如该手机号已注册，验证码已发送，请注意查收")
+                step, mobile = "reset", data.mobile
+    elif request.method == "POST" and step == "reset":
+        data, error = _form(ResetPasswordIn, ["mobile", "code", "password"])
+        if data is not None:
+            try:
+                service.reset_password(data.mobile, data.code, data.password, request.remote_addr)
+            except ApiError as err:
+                error = err
+            else:
+                flash("密码已重置，请使用手机号和新密码登录")
+                return redirect(url_for("accounts_pages.login", username=data.mobile))
+    status = error.status if error else 200
+    return render_template("accounts/forgot.html", error=error, step=step, mobile=mobile,
+                           resend=current_app.config["SMS_RESEND_SECONDS"]), status
+
+
+@bp.route("/account")
+@page()
+def account():
+    return render_template("accounts/account.html", profile=service.profile(current_user()))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@page()
+def password():
+    error = None
+    if request.method == "POST":
+        data, error = _form(ChangePasswordIn, ["old_password", "password"])
+        if data is not None:
+            try:
+                user = service.change_password(current_user(), data.old_password, data.password)
+            except ApiError as err:
+                error = err
+            else:
+                login_session(user)
+                flash("密码已修改")
+                return redirect(url_for("accounts_pages.account"))
+    return render_template("accounts/password.html", error=error), 422 if error else 200
+
+
+@bp.route("/dev/sms")
+def dev_outbox():
+    """Development only: the SMS outbox, so a developer can read reset codes."""
+    cfg = current_app.config
+    if cfg["APP_ENV"] == "production" or cfg["SMS_PROVIDER"] != "outbox":
+        raise ApiError("页面不存在", status=404)
+    return render_template("accounts/dev_sms.html", messages=sms.read_outbox())
+
+
+@bp.route("/staff")
+@page("staff")
+def staff_home():
+    found, missing = None, None
+    q = request.args.get("q", "").strip()[:40]
+    if q:
+        user = service.find_for_login(q)
+        found = service.profile(user) if user else None
+        missing = None if user else "未找到该账号"
+    return render_template("accounts/staff.html", q=q, found=found, missing=missing)

@@ -1,0 +1,180 @@
+"""The /api/v1 contract: one envelope, pydantic-validated input, an OpenAPI document built from the code."""
+import functools
+
+import pydantic
+from flask import Blueprint, current_app, request
+
+from app.errors import HTTP_CODES, ApiError, envelope
+
+API_PREFIX = "/api/v1"
+
+# Messages for pydantic's error types, in the words a learner understands.
+_FIELD_MESSAGES = {
+    "missing": "必填",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_type": "应为是或否",
+    "bool_parsing": "应为是或否",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "extra_forbidden": "不支持的字段",
+    "model_type": "格式不正确",
+    "dict_type": "格式不正确",
+    "list_type": "应为列表",
+    "string_pattern_mismatch": "格式不正确",
+}
+
+
+def ok(data=None, message="ok", status=200):
+    """The success envelope."""
+    return envelope("ok", message, data, status)
+
+
+def field_errors(exc):
+    """Turn a pydantic ValidationError into {field: Chinese message}."""
+    fields = {}
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"]) or "body"
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        if kind == "value_error":
+            message = str(ctx.get("error", err["msg"]))
+        elif kind == "string_too_short":
+            message = "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
+        elif kind == "string_too_long":
+            message = f"最多 {ctx.get('max_length')} 个字符"
+        else:
+            message = _FIELD_MESSAGES.get(kind, "格式不正确")
+        fields.setdefault(name, message)
+    return fields
+
+
+def parse_model(model, payload):
+    """Validate a dict with a pydantic model, raising ApiError(422) with per-field messages."""
+    if not isinstance(payload, dict):
+        raise ApiError("请求体必须是 JSON 对象", status=400)
+    try:
+        return model.model_validate(payload)
+    except pydantic.ValidationError as exc:
+        fields = field_errors(exc)
+        first = next(iter(fields.items()))
+        raise ApiError(f"{model.model_config.get('title') or '提交的信息有误'}：{_label(model, first[0])}{first[1]}",
+                       status=422, data={"fields": fields})
+
+
+def _label(model, name):
+    field = model.model_fields.get(name)
+    return (field.description + " ") if field is not None and field.description else ""
+
+
+def json_body():
+    """The request's JSON object, or a clear 4xx."""
+    if not request.is_json:
+        raise ApiError("请以 JSON 格式提交（Content-Type: application/json）", status=415)
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ApiError("请求体不是有效的 JSON", status=400)
+    return payload
+
+
+class ApiBlueprint(Blueprint):
+    """A blueprint whose routes carry their own OpenAPI description."""
+
+    def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None):
+        """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`."""
+
+        def decorator(view):
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                from app.accounts.policy import require
+
+                require(auth)
+                if body is not None:
+                    kwargs["data"] = parse_model(body, json_body())
+                return view(*args, **kwargs)
+
+            wrapper.openapi = {"methods": list(methods), "body": body, "auth": auth,
+                               "summary": summary or (view.__doc__ or "").strip().split("\n")[0],
+                               "response": response}
+            self.add_url_rule(rule, view_func=wrapper, methods=list(methods))
+            return wrapper
+
+        return decorator
+
+
+def openapi_document(app):
+    """Build the OpenAPI 3.1 document from the registered endpoints."""
+    paths, schemas = {}, {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        spec = getattr(view, "openapi", None)
+        if spec is None:
+            continue
+        path = rule.rule
+        for arg in rule.arguments:
+            path = path.replace(f"<int:{arg}>", "{%s}" % arg).replace(f"<{arg}>", "{%s}" % arg)
+        for method in spec["methods"]:
+            op = {"summary": spec["summary"], "operationId": f"{rule.endpoint}.{method.lower()}",
+                  "tags": [rule.endpoint.split(".")[0]],
+                  "responses": _responses(spec, schemas)}
+            if rule.arguments:
+                op["parameters"] = [{"name": a, "in": "path", "required": True,
+                                     "schema": {"type": "integer" if "int:" in rule.rule else "string"}}
+                                    for a in sorted(rule.arguments)]
+            if spec["auth"] in ("user", "staff"):
+                op["security"] = [{"bearer": []}, {"cookie": []}]
+            if spec["body"] is not None:
+                op["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": _schema_ref(spec["body"], schemas)}}}
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": app.config["PLATFORM_NAME"] + " API", "version": "1",
+                 "description": "Every answer is an envelope {code, message, data}; code is 'ok' on "
+                                "success, otherwise one of the error codes below. See docs/api.md."},
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Mini-program token"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"],
+                           "description": "H5 session cookie; unsafe methods also need X-CSRF-Token"},
+            },
+        },
+        "x-error-codes": {code: message for code, message in HTTP_CODES.values()},
+    }
+
+
+def _schema_ref(model, schemas):
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        schemas[name] = sub
+    schemas[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _responses(spec, schemas):
+    envelope_schema = {"type": "object", "required": ["code", "message", "data"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "data": _schema_ref(spec["response"], schemas) if spec["response"] else {}}}
+    out = {"200": {"description": "Success", "content": {"application/json": {"schema": envelope_schema}}}}
+    if spec["body"] is not None:
+        out["422"] = {"description": "Invalid input: data.fields maps each field to a message"}
+    if spec["auth"] in ("user", "staff"):
+        out["401"] = {"description": "Not logged in"}
+    if spec["auth"] == "staff":
+        out["403"] = {"description": "Staff only"}
+    return out
+
+
+def register_meta_routes(bp):
+    @bp.endpoint("/openapi.json", auth=None, summary="This document")
+    def openapi():
+        return current_app.response_class(
+            current_app.json.dumps(openapi_document(current_app)), mimetype="application/json")
+
+    @bp.endpoint("/ping", auth=None, summary="Liveness: a bare JSON answer")
+    def ping():
+        return ok({"pong": True})

@@ -1,0 +1,93 @@
+"""Operator commands (`flask --app wsgi ...`); messages in English, the logic lives in the features."""
+import datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.accounts import rules, service
+from app.db import db
+from app.errors import ApiError
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+keys_cli = AppGroup("keys", help="Encryption keys for personal data.")
+demo_cli = AppGroup("demo", help="Demo content for a local run.")
+jobs_cli = AppGroup("jobs", help="Background worker and clock.")
+
+
+def _clean(func, value, label):
+    try:
+        return func(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{label}: {exc}") from None
+
+
+@staff_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--id-number", required=True)
+@click.option("--mobile", required=True)
+@click.option("--username", default=None, help="Login name (letters first); defaults to the ID number.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def staff_create(name, id_number, mobile, username, password):
+    """Create a staff account."""
+    id_number = _clean(rules.clean_id_number, id_number, "ID number")
+    with db.connection_context():
+        try:
+            user = service.create_user(
+                name=_clean(rules.clean_name, name, "name"), id_number=id_number,
+                mobile=_clean(rules.clean_mobile, mobile, "mobile"), gender=rules.id_gender(id_number),
+                password=_clean(rules.clean_password, password, "password"),
+                username=_clean(rules.clean_username, username, "username") if username else None, role="staff")
+        except ApiError as err:
+            raise click.ClickException(f"cannot create staff account: {err.code}") from None
+    click.echo(f"staff account {user.id} created")
+
+
+@keys_cli.command("new")
+@click.option("--key-id", default=lambda: "k" + datetime.date.today().strftime("%Y%m%d"))
+def keys_new(key_id):
+    """Print a new key entry to put first in PII_KEYS."""
+    from app.pii import new_key_spec
+
+    click.echo(new_key_spec(key_id))
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """Re-encrypt every account under the first key of PII_KEYS (then old keys can be removed)."""
+    with db.connection_context():
+        count = service.rotate_pii_keys()
+    click.echo(f"re-encrypted {count} accounts under key {current_app.extensions['pii'].primary}")
+
+
+@demo_cli.command("seed")
+def demo_seed():
+    """Create the demo accounts (idempotent)."""
+    from app.demo import seed
+
+    with db.connection_context():
+        for line in seed():
+            click.echo(line)
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
+def jobs_worker(burst):
+    """Run a background worker on the job queue."""
+    from rq import Worker
+
+    worker = Worker([current_app.extensions["queue"]], connection=current_app.extensions["rq_connection"])
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@jobs_cli.command("clock")
+def jobs_clock():
+    """Enqueue the periodic jobs on time (several clocks may run; each slot fires once)."""
+    from app.jobs.clock import run_forever
+
+    run_forever()
+
+
+def register(app):
+    for group in (staff_cli, keys_cli, demo_cli, jobs_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,99 @@
+"""Configuration read from the environment, with safe development defaults.
+
+Production (APP_ENV=production) refuses to start when a secret is missing or
+still has its development value; see `check_production`.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-key-not-for-production"
+# A fixed development key so a laptop database survives restarts; production must set its own.
+DEV_PII_KEYS = "dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
+
+
+def _bool(value, default=False):
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Every setting, read from the environment once at start-up."""
+
+    def __init__(self, env=None):
+        e = os.environ
+        self.APP_ENV = env or e.get("APP_ENV", "development")
+        self.SECRET_KEY = e.get("SECRET_KEY", DEV_SECRET)
+        self.DATABASE_URL = e.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'app.sqlite3'}")
+        self.REDIS_URL = e.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.PUBLIC_BASE_URL = e.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        # PII encryption keys: "id:base64key,id:base64key"; the first one encrypts, all decrypt.
+        self.PII_KEYS = e.get("PII_KEYS", DEV_PII_KEYS)
+        # Password hashing (argon2id). Defaults follow OWASP's minimum (19 MiB, t=2).
+        self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 2)
+        self.ARGON2_MEMORY_KIB = _int("ARGON2_MEMORY_KIB", 19456)
+        self.ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 1)
+        # Sessions and cookies.
+        self.SESSION_COOKIE_NAME = "ce_sid"
+        self.SESSION_COOKIE_SECURE = _bool(e.get("SESSION_COOKIE_SECURE"), self.APP_ENV == "production")
+        self.SESSION_LIFETIME = _int("SESSION_LIFETIME", 7 * 24 * 3600)
+        self.API_TOKEN_LIFETIME = _int("API_TOKEN_LIFETIME", 30 * 24 * 3600)
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
+        # Number of trusted reverse proxies (load balancer) in front of the app, for client IPs.
+        self.PROXY_COUNT = _int("PROXY_COUNT", 0)
+        # Login throttling.
+        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_IP_MAX_FAILURES = _int("LOGIN_IP_MAX_FAILURES", 30)
+        self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 15 * 60)
+        # SMS codes.
+        self.SMS_PROVIDER = e.get("SMS_PROVIDER", "outbox")
+        self.SMS_GATEWAY_URL = e.get("SMS_GATEWAY_URL", "")
+        self.SMS_GATEWAY_SECRET = e.get("SMS_GATEWAY_SECRET", "")
+        self.SMS_CODE_TTL = _int("SMS_CODE_TTL", 5 * 60)
+        self.SMS_RESEND_SECONDS = _int("SMS_RESEND_SECONDS", 60)
+        self.SMS_DAILY_LIMIT = _int("SMS_DAILY_LIMIT", 10)
+        self.SMS_IP_HOURLY_LIMIT = _int("SMS_IP_HOURLY_LIMIT", 20)
+        self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 5)
+        # Background jobs.
+        self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
+        self.JOBS_SYNC = _bool(e.get("JOBS_SYNC"), False)
+        # Contact block shown on every page (R-3).
+        self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
+        self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
+        self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
+        self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self.TESTING = False
+
+    @property
+    def is_production(self):
+        return self.APP_ENV == "production"
+
+    @property
+    def is_development(self):
+        return self.APP_ENV == "development"
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+def check_production(cfg):
+    """Return the reasons this configuration must not run in production."""
+    problems = []
+    if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEV_SECRET or len(cfg["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if not cfg.get("PII_KEYS") or cfg["PII_KEYS"] == DEV_PII_KEYS:
+        problems.append("PII_KEYS must be set (generate with `flask keys new`)")
+    if str(cfg.get("DATABASE_URL", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL in production")
+    if cfg.get("SMS_PROVIDER") == "outbox":
+        problems.append("SMS_PROVIDER=outbox only writes codes to a developer outbox; configure a gateway")
+    if cfg.get("SMS_PROVIDER") == "http" and not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
+        problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+    if not cfg.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
+    return problems

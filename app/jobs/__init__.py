@@ -1,0 +1,72 @@
+"""Background jobs on RQ over the same Redis (see docs/operations.md for why RQ).
+
+Jobs are plain functions; the worker runs each one inside an application context with a
+database connection of its own (see `run_in_app`).
+"""
+import logging
+
+import redis
+from flask import current_app
+from rq import Queue, Retry
+
+log = logging.getLogger(__name__)
+DEFAULT_RETRY = (10, 30, 120, 600)
+
+
+def init_app(app):
+    # RQ stores pickled payloads: it needs a connection without response decoding.
+    conn = redis.Redis.from_url(app.config["REDIS_URL"], health_check_interval=30)
+    app.extensions["rq_connection"] = conn
+    app.extensions["queue"] = Queue(app.config["QUEUE_NAME"], connection=conn)
+
+
+def queue():
+    return current_app.extensions["queue"]
+
+
+def enqueue(func, *args, retry=DEFAULT_RETRY, job_id=None, **kwargs):
+    """Queue `func(*args, **kwargs)` with retries and backoff; a job_id makes it idempotent."""
+    job_retry = Retry(max=len(retry), interval=list(retry)) if retry else None
+    return queue().enqueue_call(run_in_app, args=(f"{func.__module__}:{func.__qualname__}",) + args,
+                                kwargs=kwargs, retry=job_retry, job_id=job_id,
+                                description=f"{func.__module__}.{func.__qualname__}")
+
+
+def run_in_app(func_path, *args, **kwargs):
+    """Worker side: resolve the function and run it with a database connection."""
+    import importlib
+
+    from flask import has_app_context
+
+    from app.db import db
+
+    if not has_app_context():  # a forked work horse without the CLI's context
+        with _worker_app().app_context():
+            return run_in_app(func_path, *args, **kwargs)
+    module_name, _, name = func_path.partition(":")
+    func = importlib.import_module(module_name)
+    for part in name.split("."):
+        func = getattr(func, part)
+    with db.connection_context():
+        return func(*args, **kwargs)
+
+
+_app = None
+
+
+def _worker_app():
+    global _app
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def drain(app, max_jobs=None):
+    """Run every queued job now in this process, against real Redis (tests, CLI)."""
+    from rq import SimpleWorker
+
+    with app.app_context():
+        worker = SimpleWorker([app.extensions["queue"]], connection=app.extensions["rq_connection"])
+        worker.work(burst=True, max_jobs=max_jobs, logging_level="WARNING")

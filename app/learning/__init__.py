@@ -1,0 +1,1 @@
+"""Learning: projects, courses, chapters, progress and anti-idle prompts (a later work item)."""

@@ -1,0 +1,1 @@
+"""Orders and WeChat Pay, group purchase (a later work item)."""

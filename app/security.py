@@ -1,0 +1,111 @@
+"""Server-side sessions in Redis, CSRF protection, and security headers."""
+import json
+import secrets
+
+from flask import current_app, request, session
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from app.errors import ApiError
+
+SESSION_PREFIX = "sess:"
+
+
+class RedisSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, sid=None):
+        def on_update(_):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.sid = sid
+        self.modified = False
+        self.discarded_sid = None
+
+    def regenerate(self):
+        """New id for the same data: called at login against session fixation."""
+        self.discarded_sid, self.sid = self.sid, None
+        self.modified = True
+
+
+class RedisSessionInterface(SessionInterface):
+    """The cookie holds only a random id; the data lives in Redis for SESSION_LIFETIME."""
+
+    def open_session(self, app, request):
+        sid = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if sid and len(sid) < 100:
+            raw = app.extensions["redis"].get(SESSION_PREFIX + sid)
+            if raw is not None:
+                return RedisSession(json.loads(raw), sid=sid)
+        return RedisSession()
+
+    def save_session(self, app, sess, response):
+        r = app.extensions["redis"]
+        name = app.config["SESSION_COOKIE_NAME"]
+        if sess.discarded_sid:
+            r.delete(SESSION_PREFIX + sess.discarded_sid)
+        if not sess:
+            if sess.sid:
+                r.delete(SESSION_PREFIX + sess.sid)
+                response.delete_cookie(name, path="/")
+            return
+        if not sess.modified and sess.sid:
+            return
+        if not sess.sid:
+            sess.sid = secrets.token_urlsafe(32)
+        lifetime = app.config["SESSION_LIFETIME"]
+        r.set(SESSION_PREFIX + sess.sid, json.dumps(dict(sess)), ex=lifetime)
+        response.set_cookie(name, sess.sid, max_age=lifetime, path="/", httponly=True,
+                            secure=app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+
+
+def csrf_token():
+    """The session's CSRF token, made on first use (templates call this)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def csrf_exempt(view):
+    """Mark a view (a signed webhook from WeChat, say) as not needing a CSRF token."""
+    view.csrf_exempt = True
+    return view
+
+
+def _check_csrf():
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or getattr(view, "csrf_exempt", False):
+        return
+    is_api = request.path.startswith("/api/")
+    if is_api and request.headers.get("Authorization", "").startswith("Bearer "):
+        return  # token clients send no ambient credentials
+    has_cookie = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    if is_api and not has_cookie:
+        return  # nothing ambient to forge with
+    sent = request.headers.get("X-CSRF-Token") or (request.form.get("csrf_token") if not is_api else None)
+    expected = session.get("csrf")
+    if not sent or not expected or not secrets.compare_digest(sent, expected):
+        raise ApiError("页面已过期，请刷新后重试", code="csrf_failed", status=400)
+
+
+def _headers(response):
+    h = response.headers
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                 "media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "Cache-Control" not in h and response.mimetype in ("text/html", "application/json"):
+        h["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app):
+    app.session_interface = RedisSessionInterface()
+    app.before_request(_check_csrf)
+    app.after_request(_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,0 +1,158 @@
+"""Register, log in, lock out, reset by SMS, change password: through the API, on both engines."""
+import re
+
+from app.accounts.models import AuthEvent, User
+
+
+def _code_from_outbox(api):
+    status, body = api.get("/dev/sms")
+    assert status == 200
+    return re.search(r"验证码 (\d{6})", body["data"][0]["text"]).group(1)
+
+
+def test_register_then_me(api, learner_data):
+    status, body = api.post("/auth/register", learner_data)
+    assert status == 201 and body["code"] == "ok"
+    assert body["data"]["user"]["id_number"] == "5001**********7657"
+    assert body["data"]["user"]["mobile"] == "138****0001"
+    status, body = api.get("/me")
+    assert status == 200 and body["data"]["name"] == "张三"
+    assert body["data"]["username"] == "5001**********7657"
+
+
+def test_register_lowercase_x_stored_upper(api, learner_data, app):
+    learner_data.update(id_number="11010519491231002x", gender="F", mobile="13900000000")
+    status, _ = api.post("/auth/register", learner_data)
+    assert status == 201
+    status, body = api.post("/auth/login", {"username": "11010519491231002X", "password": "Secret123"})
+    assert status == 200, body
+
+
+def test_duplicate_registration_is_a_clear_conflict(api, registered):
+    status, body = api.post("/auth/register", {**registered, "mobile": "13700000000"})
+    assert status == 409 and body["code"] == "conflict"
+    assert "身份证号已注册" in body["message"] and "id_number" in body["data"]["fields"]
+    status, body = api.post("/auth/register", {**registered, "id_number": "500108198506121223", "gender": "F"})
+    assert status == 409 and "手机号" in body["message"]
+    assert User.select().count() == 1
+
+
+def test_gender_must_match_id_number(api, learner_data):
+    status, body = api.post("/auth/register", {**learner_data, "gender": "F"})
+    assert status == 422 and "性别与身份证号不一致" in body["message"]
+    assert User.select().count() == 0
+
+
+def test_login_by_id_mobile_and_username(api, learner_data):
+    api.post("/auth/register", {**learner_data, "username": "zhangsan"})
+    for ident in ("500103199003077657", "13800000001", "zhangsan"):
+        api.post("/auth/logout")
+        status, body = api.post("/auth/login", {"username": ident, "password": "Secret123"})
+        assert status == 200, (ident, body)
+        assert api.get("/me")[0] == 200
+
+
+def test_wrong_password_offers_reset_then_locks(api, registered, app):
+    for left in (4, 3, 2, 1):
+        status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Wrong1234"})
+        assert status == 401 and body["code"] == "bad_credentials"
+        assert body["data"] == {"can_reset": True, "attempts_left": left}
+        assert "用户名或密码错误" in body["message"]
+    status, body = api.post("/auth/login", {"username": registered["id_number"], "password": "Wrong1234"})
+    assert status == 423 and "锁定" in body["message"] and "15 分钟" in body["message"]
+    # Even the right password is refused while locked, whichever identifier is used.
+    status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
+    assert status == 423
+    assert AuthEvent.select().where(AuthEvent.kind == "locked").count() == 1
+
+
+def test_ip_limit_across_accounts(app_factory, learner_data):
+    app = app_factory(LOGIN_IP_MAX_FAILURES=3)
+    with app.app_context():
+        client = app.test_client()
+        for i in range(3):
+            client.post("/api/v1/auth/login", json={"username": f"nobody{i}", "password": "x"})
+        resp = client.post("/api/v1/auth/login", json={"username": "nobody9", "password": "x"})
+        assert resp.status_code == 429 and "该网络登录失败次数过多" in resp.get_json()["message"]
+
+
+def test_unknown_user_gets_the_same_answer(api):
+    status, body = api.post("/auth/login", {"username": "13811112222", "password": "Secret123"})
+    assert status == 401 and body["code"] == "bad_credentials"
+
+
+def test_me_requires_login(api):
+    status, body = api.get("/me")
+    assert status == 401 and body == {"code": "unauthorized", "message": "请先登录", "data": None}
+
+
+def test_bearer_token_for_the_mini_program(client, registered):
+    resp = client.post("/api/v1/auth/login?token=1", json={"username": registered["mobile"], "password": "Secret123"})
+    token = resp.get_json()["data"]["token"]
+    assert token and "Set-Cookie" not in resp.headers
+    other = client.application.test_client()
+    assert other.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert other.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert other.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert other.get("/api/v1/me", headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+def test_password_reset_by_sms_then_login_with_mobile(api, registered, drain, client):
+    old = client.application.test_client()
+    old.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Secret123"})
+    assert old.get("/api/v1/me").status_code == 200
+
+    status, body = api.post("/auth/reset-code", {"mobile": registered["mobile"]})
+    assert status == 200 and "验证码已发送" in body["message"]
+    drain()  # the SMS goes out through the job queue
+    code = _code_from_outbox(api)
+    status, body = api.post("/auth/reset-password", {"mobile": registered["mobile"], "code": code,
+                                                      "password": "NewSecret456"})
+    assert status == 200, body
+    # The code is single use, the old password is gone, the new one works, old sessions ended.
+    status, body = api.post("/auth/reset-password", {"mobile": registered["mobile"], "code": code,
+                                                      "password": "Another789"})
+    assert status == 422 and "过期" in body["message"]
+    assert api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})[0] == 401
+    assert api.post("/auth/login", {"username": registered["mobile"], "password": "NewSecret456"})[0] == 200
+    assert old.get("/api/v1/me").status_code == 401
+
+
+def test_reset_code_limits(api, registered, drain):
+    assert api.post("/auth/reset-code", {"mobile": registered["mobile"]})[0] == 200
+    status, body = api.post("/auth/reset-code", {"mobile": registered["mobile"]})
+    assert status == 429 and "秒后再重新获取" in body["message"]
+    drain()
+    for _ in range(4):
+        status, body = api.post("/auth/reset-password", {"mobile": registered["mobile"], "code": "000000",
+                                                          "password": "NewSecret456"})
+        assert status == 422 and body["message"] == "验证码不正确"
+    status, body = api.post("/auth/reset-password", {"mobile": registered["mobile"], "code": "000000",
+                                                      "password": "NewSecret456"})
+    assert "错误次数过多" in body["message"]
+    status, body = api.post("/auth/reset-password", {"mobile": registered["mobile"], "code": _code_from_outbox(api),
+                                                      "password": "NewSecret456"})
+    assert status == 422  # the code was voided by too many wrong tries
+
+
+def test_reset_code_for_unknown_mobile_sends_nothing(api, drain):
+    status, body = api.post("/auth/reset-code", {"mobile": "13911112222"})
+    assert status == 200
+    drain()
+    assert api.get("/dev/sms")[1]["data"] == []
+
+
+def test_change_password(api, registered):
+    api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
+    status, body = api.post("/me/password", {"old_password": "nope", "password": "NewSecret456"})
+    assert status == 422 and body["data"]["fields"] == {"old_password": "原密码不正确"}
+    status, body = api.post("/me/password", {"old_password": "Secret123", "password": "NewSecret456"})
+    assert status == 200
+    assert api.get("/me")[0] == 200  # this session continues
+    api.post("/auth/logout")
+    assert api.post("/auth/login", {"username": registered["mobile"], "password": "NewSecret456"})[0] == 200
+
+
+def test_contact_lines_are_public(api):
+    status, body = api.get("/contact")
+    assert status == 200 and body["data"]["account_phone"] and body["data"]["tech_phone"]
