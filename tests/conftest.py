@@ -77,18 +77,23 @@ def engine(request):
 
 @pytest.fixture
 def app_factory(engine, tmp_path, redis_url, request):
-    """Build the real app for this engine; the database starts empty and migrated."""
+    """Build the real app for this engine; the database starts empty and migrated.
+
+    Later builds in the same test (other settings) share the same database.
+    """
     pg = request.getfixturevalue("pg_url") if engine == "postgres" else None
+    fresh = [True]
 
     def build(**extra):
         application = create_app(make_test_config(engine, tmp_path, redis_url, pg, **extra))
-        with application.app_context():
-            db.connect(reuse_if_open=True)
-            if engine == "sqlite":
-                migrate()
-            else:
-                _truncate_postgres()
-            db.close()
+        if fresh.pop() if fresh else False:
+            with application.app_context():
+                db.connect(reuse_if_open=True)
+                if engine == "sqlite":
+                    migrate()
+                else:
+                    _truncate_postgres()
+                db.close()
         return application
 
     redis.Redis.from_url(redis_url).flushdb()
