@@ -8,6 +8,7 @@ import logging
 import redis
 from flask import current_app
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 
 log = logging.getLogger(__name__)
 DEFAULT_RETRY = (10, 30, 120, 600)
@@ -27,9 +28,13 @@ def queue():
 def enqueue(func, *args, retry=DEFAULT_RETRY, job_id=None, **kwargs):
     """Queue `func(*args, **kwargs)` with retries and backoff; a job_id makes it idempotent."""
     job_retry = Retry(max=len(retry), interval=list(retry)) if retry else None
-    return queue().enqueue_call(run_in_app, args=(f"{func.__module__}:{func.__qualname__}",) + args,
-                                kwargs=kwargs, retry=job_retry, job_id=job_id,
-                                description=f"{func.__module__}.{func.__qualname__}")
+    try:
+        return queue().enqueue_call(run_in_app, args=(f"{func.__module__}:{func.__qualname__}",) + args,
+                                    kwargs=kwargs, retry=job_retry, job_id=job_id, unique=job_id is not None,
+                                    description=f"{func.__module__}.{func.__qualname__}")
+    except DuplicateJobError:
+        log.info("job %s already queued", job_id)
+        return None
 
 
 def run_in_app(func_path, *args, **kwargs):
@@ -69,4 +74,5 @@ def drain(app, max_jobs=None):
 
     with app.app_context():
         worker = SimpleWorker([app.extensions["queue"]], connection=app.extensions["rq_connection"])
-        worker.work(burst=True, max_jobs=max_jobs, logging_level="WARNING")
+        # with_scheduler: jobs whose retry backoff has elapsed are queued again first.
+        worker.work(burst=True, max_jobs=max_jobs, with_scheduler=True, logging_level="WARNING")

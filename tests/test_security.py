@@ -1,0 +1,126 @@
+"""CSRF, cookies, headers, roles and ownership, production refusal."""
+import pytest
+
+from app import create_app
+from app.accounts import policy, service
+from app.errors import ApiError
+
+
+def _csrf_from(resp):
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', resp.get_data(as_text=True)).group(1)
+
+
+def test_forms_need_the_csrf_token(client, registered):
+    resp = client.post("/login", data={"username": registered["mobile"], "password": "Secret123"})
+    assert resp.status_code == 400 and "页面已过期" in resp.get_data(as_text=True)
+    token = _csrf_from(client.get("/login"))
+    resp = client.post("/login", data={"username": registered["mobile"], "password": "Secret123",
+                                       "csrf_token": token})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/account"
+
+
+def test_cookie_api_calls_need_the_csrf_header(client, registered):
+    client.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Secret123"})
+    resp = client.post("/api/v1/me/password", json={"old_password": "Secret123", "password": "NewSecret456"})
+    assert resp.status_code == 400 and resp.get_json()["code"] == "csrf_failed"
+
+
+def test_session_cookie_flags_and_security_headers(client, registered, app):
+    token = _csrf_from(client.get("/login"))
+    resp = client.post("/login", data={"username": registered["mobile"], "password": "Secret123",
+                                       "csrf_token": token})
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/account")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_secure_cookie_in_production_like_settings(app_factory, registered):
+    app = app_factory(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    with app.app_context():
+        resp = client.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Secret123"})
+    assert "Secure" in resp.headers["Set-Cookie"]
+    assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_session_id_changes_at_login(client, registered):
+    client.get("/login")
+    before = client.get_cookie("ce_sid").value
+    client.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Secret123"},
+                headers={"X-CSRF-Token": client.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]})
+    assert client.get_cookie("ce_sid").value != before
+
+
+def test_pages_mask_personal_data(client, registered):
+    token = _csrf_from(client.get("/login"))
+    client.post("/login", data={"username": registered["mobile"], "password": "Secret123", "csrf_token": token})
+    html = client.get("/account").get_data(as_text=True)
+    assert "5001**********7657" in html and "138****0001" in html
+    assert registered["id_number"] not in html and registered["mobile"] not in html
+
+
+def test_staff_only_and_learner_refused(api, app, registered):
+    with app.app_context():
+        service.create_user(name="王老师", id_number="11010519491231002X", mobile="13900000009", gender="F",
+                            password="Staff2026x", username="admin", role="staff")
+    api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
+    status, body = api.post("/staff/accounts/lookup", {"q": registered["mobile"]})
+    assert status == 403 and body["message"] == "仅限工作人员访问"
+    assert api.client.get("/staff").status_code == 403
+    api.post("/auth/logout")
+    api.headers.clear()
+    api.post("/auth/login", {"username": "admin", "password": "Staff2026x"})
+    status, body = api.post("/staff/accounts/lookup", {"q": registered["id_number"]})
+    assert status == 200 and body["data"]["id_number"] == "5001**********7657"
+    assert api.client.get("/staff?q=13800000001").status_code == 200
+
+
+def test_anonymous_pages_redirect_to_login(client):
+    resp = client.get("/account")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/login?next=")
+
+
+def test_no_open_redirect_after_login(client, registered):
+    token = _csrf_from(client.get("/login"))
+    resp = client.post("/login?next=//evil.example/x", data={"username": registered["mobile"],
+                                                             "password": "Secret123", "csrf_token": token})
+    assert resp.headers["Location"] == "/account"
+
+
+def test_learner_owned_objects_refuse_other_learners(app, api, registered, learner_data):
+    class Owned:
+        user_id = None
+
+    status, body = api.post("/auth/register", {**learner_data, "id_number": "500108198506121223", "gender": "F",
+                                               "mobile": "13800000002"})
+    other_id = body["data"]["user"]["id"]
+    with app.test_request_context(headers={"Authorization": "Bearer " + policy.issue_token(
+            service.find_by_mobile("13800000002"))}):
+        mine, theirs = Owned(), Owned()
+        mine.user_id, theirs.user_id = other_id, other_id + 100
+        assert policy.require_owner(mine) is mine
+        with pytest.raises(ApiError) as err:
+            policy.require_owner(theirs)
+        assert err.value.status == 404
+
+
+@pytest.mark.parametrize("env, reason", [
+    ({}, "SECRET_KEY"),
+    ({"SECRET_KEY": "x" * 40}, "PII_KEYS"),
+    ({"SECRET_KEY": "x" * 40, "PII_KEYS": "k:" + "A" * 44}, "PostgreSQL"),
+])
+def test_production_refuses_development_settings(env, reason):
+    with pytest.raises(RuntimeError, match=reason):
+        create_app({"APP_ENV": "production", **env})
+
+
+def test_production_refuses_the_sms_outbox():
+    with pytest.raises(RuntimeError, match="SMS_PROVIDER"):
+        create_app({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "PII_KEYS": "k:" + "A" * 44,
+                    "DATABASE_URL": "postgresql://db/app", "SESSION_COOKIE_SECURE": True})
