@@ -29,6 +29,7 @@ socket errors.
 """
 import argparse
 import json
+import logging
 import os
 import re
 import socket
@@ -318,6 +319,8 @@ _TIME_UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 
 
 def _ms(text):
+    if text is None:  # wrk prints no distribution when nothing completed
+        return None
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
     if not match:
         raise ValueError(f"unexpected wrk time {text!r}")
@@ -333,8 +336,8 @@ def parse_wrk(output):
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "rps": float(number(r"Requests/sec:\s+([\d.]+)", "0")),
-        "p50_ms": _ms(number(r"^\s+50(?:\.0+)?%\s+(\S+)$")),
-        "p99_ms": _ms(number(r"^\s+99(?:\.0+)?%\s+(\S+)$")),
+        "p50_ms": _ms(number(r"^\s+50(?:\.0+)?%\s+(\S+)\s*$")),
+        "p99_ms": _ms(number(r"^\s+99(?:\.0+)?%\s+(\S+)\s*$")),
         "requests": int(number(r"(\d+) requests in", "0")),
         "non_2xx": int(number(r"Non-2xx or 3xx responses:\s+(\d+)", "0")),
         "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
@@ -351,7 +354,8 @@ def run_wrk(base_url, target, threads, connections, duration):
     if proc.returncode != 0:
         return {"ok": False, "error": f"wrk exited {proc.returncode}: {proc.stderr.strip()}", "output": proc.stdout}
     result = parse_wrk(proc.stdout)
-    result["ok"] = result["requests"] > 0 and result["non_2xx"] == 0 and result["socket_errors"] == 0
+    result["ok"] = (result["requests"] > 0 and result["p99_ms"] is not None
+                    and result["non_2xx"] == 0 and result["socket_errors"] == 0)
     if not result["ok"]:
         result["error"] = (f"{result['non_2xx']} non-2xx answers, {result['socket_errors']} socket errors "
                            f"out of {result['requests']} requests")
@@ -484,6 +488,7 @@ def write_json(path, opts, argon2, summary, runs):
 
 def main():
     opts = parse_args()
+    logging.basicConfig(level=logging.WARNING)  # keep the app's INFO lines (one per bench user) quiet
     production_argon2_env()
     admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)

@@ -165,3 +165,11 @@ def registered(api, learner_data):
     assert status == 201, body
     api.post("/auth/logout")
     return learner_data
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (Playwright's own browser download is not used)."""
+    return {**browser_type_launch_args, "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                     "--disable-component-update", "--disable-sync", "--no-first-run"]}

@@ -1,0 +1,89 @@
+"""In headless Chromium: register, log out, fail a login, reset by SMS, log in with the new password."""
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from app.jobs import drain
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app):
+    """The real app served over HTTP from a thread (jobs are drained by the test, in the main thread)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: ARTIFACTS_DIR if set (to look at them), else a temporary folder."""
+    folder = Path(os.environ.get("ARTIFACTS_DIR", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_register_logout_fail_reset_login(app, live_server, page, shots, engine):
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(live_server + "/register")
+    page.screenshot(path=str(shots / f"register-{engine}.png"), full_page=True)
+    expect(page.locator("#contact")).to_contain_text("技术支持")
+    page.fill("#f-name", "张三")
+    page.fill("#f-id_number", "50010319900307765")  # one digit short
+    page.check("#gender-m")
+    page.fill("#f-mobile", "13800000001")
+    page.fill("#f-password", "Secret123")
+    page.fill("#f-password2", "Secret123")
+    page.check("#f-confirm")
+    page.click("#submit")
+    expect(page.locator(".field-error")).to_contain_text("身份证号应为 18 位")
+    expect(page.locator("#f-name")).to_have_value("张三")  # what was typed is kept
+
+    page.fill("#f-id_number", "500103199003077657")
+    page.fill("#f-password", "Secret123")
+    page.fill("#f-password2", "Secret123")
+    page.click("#submit")
+    expect(page.locator("#id-number")).to_have_text("5001**********7657")
+    expect(page.locator("#mobile")).to_have_text("138****0001")
+    page.screenshot(path=str(shots / f"account-{engine}.png"))
+
+    page.click("#logout")
+    expect(page.locator(".toptips.ok")).to_contain_text("您已安全退出")
+    page.fill("#f-username", "500103199003077657")
+    page.fill("#f-password", "Wrong-pass1")
+    page.click("#submit")
+    expect(page.locator("#form-error")).to_contain_text("用户名或密码错误")
+
+    page.locator("#form-error a").click()  # "forgot password" offered with the error
+    page.fill("#f-mobile", "13800000001")
+    page.click("#submit-code")
+    expect(page.locator(".toptips.ok")).to_contain_text("验证码已发送")
+
+    drain(app)  # the SMS goes out through the job queue, as the worker would send it
+    outbox = page.context.new_page()
+    outbox.goto(live_server + "/dev/sms")
+    match = re.search(r"验证码 (\d{6})", outbox.locator("#outbox").inner_text())
+    assert match, "no SMS in the outbox"
+    code = match.group(1)
+    expect(outbox.locator("#outbox")).to_contain_text("138****0001")
+    outbox.close()
+
+    page.fill("#f-code", code)
+    page.fill("#f-password", "NewSecret456")
+    page.click("#submit-reset")
+    expect(page.locator(".toptips.ok")).to_contain_text("密码已重置")
+    expect(page.locator("#f-username")).to_have_value("13800000001")
+    page.fill("#f-password", "NewSecret456")
+    page.click("#submit")
+    expect(page.locator("#profile")).to_contain_text("张三")
+    page.set_viewport_size({"width": 1280, "height": 900})  # and on a PC
+    page.screenshot(path=str(shots / f"account-pc-{engine}.png"), full_page=True)
