@@ -13,6 +13,7 @@ def create_app(test_config=None):
     settings = Config(env=(test_config or {}).get("APP_ENV")).as_dict()
     settings.update(test_config or {})
     app.config.update(settings)
+    app.json.ensure_ascii = False  # Chinese stays readable in API answers
     if app.config["APP_ENV"] == "production":
         problems = check_production(app.config)
         if problems:

@@ -11,7 +11,7 @@ from app.db import db, migrate, open_database
 from app.redis_client import EmbeddedRedis, reachable
 
 ENGINES = ["sqlite", "postgres"]
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,76 @@
+"""Start the whole platform on a laptop: web server, job worker, clock, with demo data.
+
+Called by scripts/dev. Everything stops with Ctrl-C, including an embedded Redis.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from app.config import Config
+from app.redis_client import resolve_redis_url
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
+    args = parser.parse_args()
+
+    env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"),
+               PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}"),
+               FLASK_APP="wsgi", PYTHONUNBUFFERED="1")
+    redis_url, embedded = resolve_redis_url(Config().REDIS_URL)
+    env["REDIS_URL"] = redis_url
+    flask = [sys.executable, "-m", "flask"]
+
+    subprocess.run(flask + ["migrate"], env=env, cwd=ROOT, check=True)
+    demo = subprocess.run(flask + ["demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+
+    procs = [
+        subprocess.Popen(flask + ["run", "--host", args.host, "--port", str(args.port), "--no-reload"],
+                         env=env, cwd=ROOT),
+        subprocess.Popen(flask + ["jobs", "worker"], env=env, cwd=ROOT),
+        subprocess.Popen(flask + ["jobs", "clock"], env=env, cwd=ROOT),
+    ]
+    base = env["PUBLIC_BASE_URL"]
+    print("\n" + "=" * 72)
+    print(f" Platform:      {base}/")
+    print(f" SMS outbox:    {base}/dev/sms   (reset codes appear here)")
+    print(f" API document:  {base}/api/v1/openapi.json")
+    print(f" Redis:         {redis_url}{'  (embedded)' if embedded else ''}")
+    print(" Demo accounts:")
+    for line in demo.stdout.strip().splitlines():
+        print("   " + line)
+    print(" Stop with Ctrl-C.")
+    print("=" * 72 + "\n", flush=True)
+
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if embedded:
+            embedded.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        for p in procs:
+            if p.poll() is not None:
+                print(f"process {p.args[3:5]} exited with {p.returncode}; stopping", file=sys.stderr)
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
