@@ -59,8 +59,9 @@ def parse_model(model, payload):
     except pydantic.ValidationError as exc:
         fields = field_errors(exc)
         first = next(iter(fields.items()))
-        raise ApiError(f"{model.model_config.get('title') or '提交的信息有误'}：{_label(model, first[0])}{first[1]}",
-                       status=422, data={"fields": fields})
+        title = model.model_config.get("title") or "提交的信息有误"
+        raise ApiError(f"{title}：{_label(model, first[0])}{first[1]}", status=422,
+                       data={"fields": fields}) from None
 
 
 def _label(model, name):
@@ -113,7 +114,7 @@ def openapi_document(app):
             continue
         path = rule.rule
         for arg in rule.arguments:
-            path = path.replace(f"<int:{arg}>", "{%s}" % arg).replace(f"<{arg}>", "{%s}" % arg)
+            path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
         for method in spec["methods"]:
             op = {"summary": spec["summary"], "operationId": f"{rule.endpoint}.{method.lower()}",
                   "tags": [rule.endpoint.split(".")[0]],

@@ -13,7 +13,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
 def utcnow():
     """Naive UTC timestamp; every stored time is UTC."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class BaseModel(peewee.Model):

@@ -10,6 +10,9 @@ It measures three endpoints of the real production server (gunicorn, gthread wor
 and prints, for each, the median requests/s, p50 and p99 latency over several rounds, and
 its throughput as a fraction of the ping endpoint measured in the same round.
 
+Note: at the time of writing the app opens a PostgreSQL connection in a before_request
+hook for every request (no pool), ping included, so the baseline pays for that too.
+
 On a small machine wrk competes with the server for the CPU, so the endpoints are
 interleaved (ping, me, login, ping, me, login, ...) and medians are reported.
 
@@ -409,8 +412,8 @@ def summarize(runs, targets):
     return summary
 
 
-def _cell(value, fmt):
-    return format(value, fmt) if value is not None else "-"
+def _cell(value, width, decimals):
+    return f"{value:{width}.{decimals}f}" if value is not None else "-".rjust(width)
 
 
 def print_table(summary):
@@ -418,8 +421,8 @@ def print_table(summary):
     print(header)
     print("-" * len(header))
     for row in summary:
-        print(f"{row['endpoint']:<34} {row['ok_runs']:>3}/{row['runs']:<3} {_cell(row['rps'], '9.1f')} "
-              f"{_cell(row['p50_ms'], '8.2f')} {_cell(row['p99_ms'], '8.2f')} {_cell(row['vs_ping'], '8.3f')}")
+        print(f"{row['endpoint']:<34} {row['ok_runs']:>3}/{row['runs']:<3} {_cell(row['rps'], 9, 1)} "
+              f"{_cell(row['p50_ms'], 8, 2)} {_cell(row['p99_ms'], 8, 2)} {_cell(row['vs_ping'], 8, 3)}")
     print("(medians over rounds; 'vs ping' is the median of each round's req/s divided by ping's in that round)")
 
 

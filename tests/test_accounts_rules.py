@@ -59,8 +59,8 @@ def test_valid_names(raw, expected):
 
 
 @pytest.mark.parametrize("raw, message", [
-    ("张 三", "不能有空格"), ("张三1", "不能有数字或符号"), ("张三!", "不能有数字或符号"), ("·张三", "不能有数字或符号"),
-    ("张", "2 到 30"), ("", "请填写姓名"),
+    ("张 三", "不能有空格"), ("张三1", "不能有数字或符号"), ("张三!", "不能有数字或符号"),
+    ("·张三", "不能有数字或符号"), ("张", "2 到 30"), ("", "请填写姓名"),
 ])
 def test_invalid_names(raw, message):
     with pytest.raises(ValueError, match=message):

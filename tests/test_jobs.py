@@ -18,14 +18,14 @@ def test_jobs_run_through_redis(app, drain):
 
 
 def test_failed_job_is_retried_with_backoff(app, drain):
-    job = enqueue(jobs_fixtures.flaky, "x", retry=(1,))
+    job = enqueue(jobs_fixtures.flaky, "x", retry=(3,))
     drain()
     job.refresh()
     assert job.get_status() == "scheduled"  # retried after its backoff, not at once
     assert job.id in ScheduledJobRegistry(queue=app.extensions["queue"])
     drain()
     assert get_redis().lrange("test:jobs:done", 0, -1) == []  # not before the backoff
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while not get_redis().lrange("test:jobs:done", 0, -1) and time.monotonic() < deadline:
         time.sleep(0.5)
         drain()  # its scheduler re-queues the job once the backoff has passed

@@ -3,8 +3,16 @@ from flask import current_app, request
 
 from app.accounts import service, sms
 from app.accounts.policy import current_user, issue_token, login_session, logout_session
-from app.accounts.schemas import (ChangePasswordIn, LoginIn, LoginOut, LookupIn, ProfileOut, RegisterIn, ResetCodeIn,
-                                  ResetPasswordIn)
+from app.accounts.schemas import (
+    ChangePasswordIn,
+    LoginIn,
+    LoginOut,
+    LookupIn,
+    ProfileOut,
+    RegisterIn,
+    ResetCodeIn,
+    ResetPasswordIn,
+)
 from app.api import ApiBlueprint, ok
 from app.errors import ApiError
 from app.security import csrf_token

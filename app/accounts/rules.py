@@ -20,7 +20,7 @@ _SPACES = re.compile(r"\s")
 
 def check_digit(first17):
     """The GB 11643 MOD 11-2 check character for the first 17 digits."""
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 def clean_id_number(raw, today=None):

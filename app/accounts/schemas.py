@@ -1,5 +1,5 @@
 """Request and response shapes of the accounts API (also the OpenAPI schemas)."""
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,7 +17,7 @@ class RegisterIn(_In):
     mobile: str = Field(description="手机号")
     gender: str = Field(description="性别", json_schema_extra={"enum": ["M", "F"]})
     password: str = Field(description="密码")
-    username: Optional[str] = Field(default=None, description="用户名")
+    username: str | None = Field(default=None, description="用户名")
     confirm_true: Literal[True] = Field(description="信息真实性确认")
 
     _name = field_validator("name")(lambda v: rules.clean_name(v))
@@ -76,13 +76,13 @@ class ProfileOut(BaseModel):
     mobile: str = Field(description="Masked, e.g. 138****5678")
     role: Literal["learner", "staff"]
     created_at: str
-    last_login_at: Optional[str]
+    last_login_at: str | None
 
 
 class LoginOut(BaseModel):
     user: ProfileOut
-    token: Optional[str] = Field(default=None, description="Bearer token, when asked for with ?token=1")
-    csrf_token: Optional[str] = Field(default=None, description="For cookie sessions: send as X-CSRF-Token")
+    token: str | None = Field(default=None, description="Bearer token, when asked for with ?token=1")
+    csrf_token: str | None = Field(default=None, description="For cookie sessions: send as X-CSRF-Token")
 
 
 class LookupIn(_In):

@@ -1,11 +1,11 @@
 """Accounts with encrypted personal data and blind indexes."""
 import datetime
 
-from peewee import BooleanField, CharField, DateTimeField, IntegerField, Model, TextField
+from peewee import BooleanField, CharField, DateTimeField, Model, TextField
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class Account(Model):

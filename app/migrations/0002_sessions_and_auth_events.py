@@ -5,7 +5,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Mode
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class Account(Model):
