@@ -67,7 +67,38 @@ class Config:
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._wechat(e)
         self.TESTING = False
+
+    def _wechat(self, e):
+        """WeChat apps and WeChat Pay. Development points every SDK at the project's sandbox."""
+        dev = self.APP_ENV != "production"
+        sandbox = e.get("WECHAT_SANDBOX_URL", "http://127.0.0.1:5001" if dev else "")
+        self.WECHAT_SANDBOX_URL = sandbox
+        self.WECHAT_API_BASE = e.get("WECHAT_API_BASE", sandbox or "https://api.weixin.qq.com")
+        self.WECHAT_OPEN_BASE = e.get("WECHAT_OPEN_BASE", sandbox or "https://open.weixin.qq.com")
+        self.WECHATPAY_GATEWAY = e.get("WECHATPAY_GATEWAY", sandbox or "https://api.mch.weixin.qq.com")
+        # Official account (公众号).
+        self.WECHAT_MP_APPID = e.get("WECHAT_MP_APPID", "wxd0e0a0000000mp01" if dev else "")
+        self.WECHAT_MP_SECRET = e.get("WECHAT_MP_SECRET", "dev-mp-secret-0123456789abcdef" if dev else "")
+        self.WECHAT_MP_TOKEN = e.get("WECHAT_MP_TOKEN", "devmptoken" if dev else "")
+        self.WECHAT_MP_AES_KEY = e.get("WECHAT_MP_AES_KEY",
+                                       "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" if dev else "")
+        # Mini-program (小程序).
+        self.WECHAT_MINI_APPID = e.get("WECHAT_MINI_APPID", "wxd0e0a000000mini1" if dev else "")
+        self.WECHAT_MINI_SECRET = e.get("WECHAT_MINI_SECRET", "dev-mini-secret-0123456789abcd" if dev else "")
+        # WeChat Pay v3 (public-key mode). Development keys are generated under instance/.
+        self.WECHATPAY_MCHID = e.get("WECHATPAY_MCHID", "1900000109" if dev else "")
+        self.WECHATPAY_APIV3_KEY = e.get("WECHATPAY_APIV3_KEY", "dev-apiv3-key-0123456789abcdefgh" if dev else "")
+        self.WECHATPAY_PRIVATE_KEY_PATH = e.get(
+            "WECHATPAY_PRIVATE_KEY_PATH", str(ROOT / "instance" / "wechatpay" / "apiclient_key.pem") if dev else "")
+        self.WECHATPAY_CERT_SERIAL = e.get("WECHATPAY_CERT_SERIAL", "")  # derived from the dev key when empty
+        self.WECHATPAY_PUBLIC_KEY_PATH = e.get(
+            "WECHATPAY_PUBLIC_KEY_PATH", str(ROOT / "instance" / "wechat-sandbox" / "pub_key.pem") if dev else "")
+        self.WECHATPAY_PUBLIC_KEY_ID = e.get("WECHATPAY_PUBLIC_KEY_ID", "PUB_KEY_ID_01190000010920261126000000000001"
+                                             if dev else "")
+        # Where the sandbox keeps its own keys (the WeChat Pay platform key) when it runs.
+        self.WECHAT_SANDBOX_DIR = e.get("WECHAT_SANDBOX_DIR", str(ROOT / "instance" / "wechat-sandbox"))
 
     @property
     def is_production(self):

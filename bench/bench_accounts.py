@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -489,8 +490,14 @@ def write_json(path, opts, argon2, summary, runs):
     print(f"figures written to {path}")
 
 
+def exit_on_sigterm(signum, frame):
+    """Turn SIGTERM into SystemExit so that the server is stopped and the database dropped."""
+    sys.exit(128 + signum)
+
+
 def main():
     opts = parse_args()
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     logging.basicConfig(level=logging.WARNING)  # keep the app's INFO lines (one per bench user) quiet
     production_argon2_env()
     admin_url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)

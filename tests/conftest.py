@@ -55,6 +55,39 @@ def _truncate_postgres():
         db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 
 
+@pytest.fixture(scope="session")
+def wechat_dir(tmp_path_factory):
+    """Keys made at run time for this test session: the merchant's and the sandbox platform's."""
+    return tmp_path_factory.mktemp("wechat")
+
+
+def wechat_settings(wechat_dir, sandbox_url):
+    return {"WECHAT_SANDBOX_URL": sandbox_url, "WECHAT_API_BASE": sandbox_url, "WECHAT_OPEN_BASE": sandbox_url,
+            "WECHATPAY_GATEWAY": sandbox_url, "WECHAT_SANDBOX_DIR": str(wechat_dir / "sandbox"),
+            "WECHATPAY_PRIVATE_KEY_PATH": str(wechat_dir / "apiclient_key.pem"),
+            "WECHATPAY_PUBLIC_KEY_PATH": str(wechat_dir / "sandbox" / "pub_key.pem")}
+
+
+@pytest.fixture(scope="session")
+def sandbox(redis_url, wechat_dir):
+    """The WeChat sandbox, served over HTTP from a thread for the whole session (state in Redis)."""
+    import threading
+    from types import SimpleNamespace
+
+    from werkzeug.serving import make_server
+
+    from app.wechat.sandbox import create_sandbox_app
+
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    config = {**make_test_config("sqlite", wechat_dir, redis_url), **wechat_settings(wechat_dir, url)}
+    server.app = create_sandbox_app(config)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=url, app=server.app, config=config)
+    server.shutdown()
+
+
 def make_test_config(engine, tmp_path, redis_url, pg_url=None, **extra):
     config = {
         "APP_ENV": "test",
@@ -82,10 +115,13 @@ def app_factory(engine, tmp_path, redis_url, request):
     Later builds in the same test (other settings) share the same database.
     """
     pg = request.getfixturevalue("pg_url") if engine == "postgres" else None
+    sandbox = request.getfixturevalue("sandbox")
+    wechat_dir = request.getfixturevalue("wechat_dir")
     fresh = [True]
 
     def build(**extra):
-        application = create_app(make_test_config(engine, tmp_path, redis_url, pg, **extra))
+        settings = {**wechat_settings(wechat_dir, sandbox.url), **extra}
+        application = create_app(make_test_config(engine, tmp_path, redis_url, pg, **settings))
         if fresh.pop() if fresh else False:
             with application.app_context():
                 db.connect(reuse_if_open=True)
