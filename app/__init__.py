@@ -61,6 +61,9 @@ def register_blueprints(app):
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
     from app.core import views as core_views
     from app.errors import register_error_handlers
+    from app.wechat import api as wechat_api
+    from app.wechat import callback as wechat_callback
+    from app.wechat import views as wechat_views
 
     meta = ApiBlueprint("meta", __name__)
     register_meta_routes(meta)
@@ -68,6 +71,10 @@ def register_blueprints(app):
     app.register_blueprint(accounts_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(core_views.bp)
+    app.register_blueprint(wechat_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(wechat_views.bp)
+    app.register_blueprint(wechat_callback.bp)
+    wechat_views.init_app(app)
     register_error_handlers(app)
 
 

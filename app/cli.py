@@ -13,6 +13,7 @@ staff_cli = AppGroup("staff", help="Staff accounts.")
 keys_cli = AppGroup("keys", help="Encryption keys for personal data.")
 demo_cli = AppGroup("demo", help="Demo content for a local run.")
 jobs_cli = AppGroup("jobs", help="Background worker and clock.")
+wechat_cli = AppGroup("wechat", help="The official account.")
 
 
 def _clean(func, value, label):
@@ -88,6 +89,17 @@ def jobs_clock():
     run_forever()
 
 
+@wechat_cli.command("publish-menu")
+def wechat_publish_menu():
+    """Publish the official account's menu (app/wechat/menu.py) through WeChat's API."""
+    import json
+
+    from app.wechat.menu import publish
+
+    click.echo(json.dumps(publish(), ensure_ascii=False, indent=2))
+    click.echo("menu published")
+
+
 def register(app):
-    for group in (staff_cli, keys_cli, demo_cli, jobs_cli):
+    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli):
         app.cli.add_command(group)

@@ -30,6 +30,8 @@ class Config:
         self.APP_ENV = env or e.get("APP_ENV", "development")
         self.SECRET_KEY = e.get("SECRET_KEY", DEV_SECRET)
         self.DATABASE_URL = e.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'app.sqlite3'}")
+        # Connections kept per process for PostgreSQL (0: connect per request without a pool).
+        self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)
         self.REDIS_URL = e.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         self.PUBLIC_BASE_URL = e.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         # PII encryption keys: "id:base64key,id:base64key"; the first one encrypts, all decrypt.
@@ -61,7 +63,7 @@ class Config:
         self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 5)
         # Background jobs.
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
-        self.JOBS_SYNC = _bool(e.get("JOBS_SYNC"), False)
+        self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
         # Contact block shown on every page (R-3).
         self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
@@ -112,6 +114,9 @@ class Config:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}
 
 
+OFFICIAL_WECHAT_HOSTS = {"https://api.weixin.qq.com", "https://open.weixin.qq.com", "https://api.mch.weixin.qq.com"}
+
+
 def check_production(cfg):
     """Return the reasons this configuration must not run in production."""
     problems = []
@@ -125,6 +130,14 @@ def check_production(cfg):
         problems.append("SMS_PROVIDER=outbox only writes codes to a developer outbox; configure a gateway")
     if cfg.get("SMS_PROVIDER") == "http" and not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
         problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+    sandbox_hosts = [k for k in ("WECHAT_SANDBOX_URL", "WECHAT_API_BASE", "WECHAT_OPEN_BASE", "WECHATPAY_GATEWAY")
+                     if cfg.get(k) and cfg[k].rstrip("/") not in OFFICIAL_WECHAT_HOSTS]
+    if sandbox_hosts:
+        problems.append("WeChat URLs must be WeChat's own in production, not the sandbox: " + ", ".join(sandbox_hosts))
+    missing = [k for k in ("WECHAT_MP_APPID", "WECHAT_MP_SECRET", "WECHAT_MP_TOKEN", "WECHAT_MP_AES_KEY",
+                           "WECHAT_MINI_APPID", "WECHAT_MINI_SECRET") if not cfg.get(k)]
+    if missing:
+        problems.append("WeChat settings missing: " + ", ".join(missing))
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
     return problems

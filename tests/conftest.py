@@ -118,6 +118,8 @@ def app_factory(engine, tmp_path, redis_url, request):
     sandbox = request.getfixturevalue("sandbox")
     wechat_dir = request.getfixturevalue("wechat_dir")
     fresh = [True]
+    built = []
+    request.addfinalizer(lambda: [_close_pool(a) for a in built])
 
     def build(**extra):
         settings = {**wechat_settings(wechat_dir, sandbox.url), **extra}
@@ -130,10 +132,17 @@ def app_factory(engine, tmp_path, redis_url, request):
                 else:
                     _truncate_postgres()
                 db.close()
+        built.append(application)
         return application
 
     redis.Redis.from_url(redis_url).flushdb()
     return build
+
+
+def _close_pool(application):
+    database = application.extensions["database"]
+    if hasattr(database, "close_all"):
+        database.close_all()
 
 
 @pytest.fixture

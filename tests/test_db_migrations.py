@@ -27,7 +27,7 @@ def test_upgrade_keeps_existing_rows(app, engine):
         (cols["id_number_enc"], cols["id_number_hash"], cols["mobile_enc"], cols["mobile_hash"],
          cols["pii_key_id"], True))
 
-    assert migrate() == ["0002_sessions_and_auth_events"]
+    assert migrate()[0] == "0002_sessions_and_auth_events"
     user = User.get()
     assert (user.name, user.session_version) == ("张三", 1)
     assert service.find_by_id_number("500103199003077657").id == user.id
@@ -38,8 +38,10 @@ def test_upgrade_keeps_existing_rows(app, engine):
 def test_models_match_the_migrated_schema(app):
     """Every model column exists in the migrated database (catches a forgotten migration)."""
     from app.accounts.models import AuthEvent
+    from app.wechat import models as wechat
 
-    for model in (User, AuthEvent):
+    for model in (User, AuthEvent, wechat.WechatIdentity, wechat.WechatMessage, wechat.WechatMessageAttempt,
+                  wechat.WechatSubscription):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model
 

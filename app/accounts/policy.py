@@ -12,6 +12,8 @@ from app.errors import ApiError
 from app.redis_client import get_redis
 
 TOKEN_PREFIX = "tok:"
+# Called with the user after every session login (e.g. binding a WeChat identity met before login).
+AFTER_LOGIN = []
 
 
 def _token_key(token):
@@ -67,6 +69,8 @@ def login_session(user):
     session["uid"] = user.id
     session["ver"] = user.session_version
     g.user = user
+    for hook in AFTER_LOGIN:
+        hook(user)
 
 
 def logout_session():

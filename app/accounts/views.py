@@ -106,7 +106,12 @@ def forgot():
 @bp.route("/account")
 @page()
 def account():
-    return render_template("accounts/account.html", profile=service.profile(current_user()))
+    from app.wechat.models import WechatIdentity
+
+    user = current_user()
+    identity = WechatIdentity.get_or_none(WechatIdentity.user == user.id, WechatIdentity.app_kind == "mp")
+    bound = (identity.nickname or True) if identity else False
+    return render_template("accounts/account.html", profile=service.profile(user), wechat_bound=bound)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

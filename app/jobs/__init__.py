@@ -14,6 +14,12 @@ log = logging.getLogger(__name__)
 DEFAULT_RETRY = (10, 30, 120, 600)
 
 
+def retry_intervals():
+    """Backoff between attempts (JOB_RETRY="10,30,120,600" seconds): a failed job runs len+1 times."""
+    configured = current_app.config.get("JOB_RETRY")
+    return tuple(int(x) for x in configured.split(",")) if configured else DEFAULT_RETRY
+
+
 def init_app(app):
     # RQ stores pickled payloads: it needs a connection without response decoding.
     conn = redis.Redis.from_url(app.config["REDIS_URL"], health_check_interval=30)
@@ -25,8 +31,9 @@ def queue():
     return current_app.extensions["queue"]
 
 
-def enqueue(func, *args, retry=DEFAULT_RETRY, job_id=None, **kwargs):
+def enqueue(func, *args, retry=None, job_id=None, **kwargs):
     """Queue `func(*args, **kwargs)` with retries and backoff; a job_id makes it idempotent."""
+    retry = retry_intervals() if retry is None else retry
     job_retry = Retry(max=len(retry), interval=list(retry)) if retry else None
     try:
         return queue().enqueue_call(run_in_app, args=(f"{func.__module__}:{func.__qualname__}",) + args,
