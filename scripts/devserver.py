@@ -15,10 +15,27 @@ from app.redis_client import resolve_redis_url
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _wait_for(url, proc, seconds=20):
+    """Wait until a freshly started server answers (or give up when it died)."""
+    import urllib.request
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"{url} did not start (exit code {proc.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"{url} did not answer within {seconds} s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
+    parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", 5001)))
     args = parser.parse_args()
 
     env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"),
@@ -27,11 +44,16 @@ def main():
     redis_url, embedded = resolve_redis_url(Config().REDIS_URL)
     env["REDIS_URL"] = redis_url
     flask = [sys.executable, "-m", "flask"]
+    sandbox_url = env.setdefault("WECHAT_SANDBOX_URL", f"http://{args.host}:{args.sandbox_port}")
 
+    # The WeChat sandbox first: it makes the development WeChat Pay keys on its first start.
+    procs = [subprocess.Popen([sys.executable, "-m", "app.wechat.sandbox", "--host", args.host,
+                               "--port", str(args.sandbox_port)], env=env, cwd=ROOT)]
+    _wait_for(sandbox_url + "/_sandbox/health", procs[0])
     subprocess.run(flask + ["migrate"], env=env, cwd=ROOT, check=True)
     demo = subprocess.run(flask + ["demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
 
-    procs = [
+    procs += [
         subprocess.Popen(flask + ["run", "--host", args.host, "--port", str(args.port), "--no-reload"],
                          env=env, cwd=ROOT),
         subprocess.Popen(flask + ["jobs", "worker"], env=env, cwd=ROOT),
@@ -43,6 +65,8 @@ def main():
     print(f" SMS outbox:    {base}/dev/sms   (reset codes appear here)")
     print(f" API document:  {base}/api/v1/openapi.json")
     print(f" Redis:         {redis_url}{'  (embedded)' if embedded else ''}")
+    print(f" WeChat sandbox: {sandbox_url}/_sandbox/   (demo WeChat users, messages, payments)")
+    print(f" WeChat login:  {base}/wechat/login   (through the sandbox's consent page)")
     print(" Demo accounts:")
     for line in demo.stdout.strip().splitlines():
         print("   " + line)

@@ -160,11 +160,17 @@ def client(app):
 
 
 @pytest.fixture
-def drain(app):
-    """Run the queued background jobs now, through real Redis."""
+def drain_factory():
+    """drain_factory(app)() runs the queued jobs of that app now, through real Redis."""
     from app.jobs import drain as run
 
-    return lambda: run(app)
+    return lambda application: (lambda: run(application))
+
+
+@pytest.fixture
+def drain(app, drain_factory):
+    """Run the queued background jobs now, through real Redis."""
+    return drain_factory(app)
 
 
 VALID_IDS = ["500103199003077657", "500108198506121223", "650102198811200010",
@@ -218,3 +224,40 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
             "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
                      "--disable-component-update", "--disable-sync", "--no-first-run"]}
+
+
+@pytest.fixture
+def live_server(app):
+    """The real app served over HTTP from a thread (jobs are drained by the test, in the main thread)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url
+    yield url
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def sandbox_api(sandbox):
+    """Calls to the sandbox's control endpoints (what a phone or WeChat itself would do)."""
+    import requests
+
+    class Control:
+        def call(self, method, path, **kw):
+            resp = requests.request(method, sandbox.url + "/_sandbox" + path, timeout=10, **kw)
+            assert resp.status_code < 500, resp.text
+            return resp.json()
+
+        def get(self, path, **kw):
+            return self.call("GET", path, **kw)
+
+        def post(self, path, json=None, **kw):
+            return self.call("POST", path, json=json or {}, **kw)
+
+    return Control()

@@ -1,27 +1,14 @@
 """In headless Chromium: register, log out, fail a login, reset by SMS, log in with the new password."""
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from app.jobs import drain
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    """The real app served over HTTP from a thread (jobs are drained by the test, in the main thread)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
 
 
 @pytest.fixture

@@ -90,3 +90,31 @@ def oauth(redirect_uri, scope="snsapi_base", state=""):
     client.API_BASE_URL = cfg["WECHAT_API_BASE"].rstrip("/") + "/"
     client.OAUTH_BASE_URL = cfg["WECHAT_OPEN_BASE"].rstrip("/") + "/connect/"
     return client
+
+
+def jssdk_config(url, api_list=("chooseWXPay", "hideMenuItems")):
+    """wx.config parameters for a page URL (JS-SDK), with the ticket shared through Redis."""
+    import secrets
+
+    client = mp_client()
+    page_url = url.split("#", 1)[0]
+    nonce, timestamp = secrets.token_hex(8), int(time.time())
+    signature = client.jsapi.get_jsapi_signature(nonce, jsapi_ticket(client), timestamp, page_url)
+    return {"appId": client.appid, "timestamp": timestamp, "nonceStr": nonce, "signature": signature,
+            "jsApiList": list(api_list)}
+
+
+def jsapi_ticket(client):
+    """The JS-SDK ticket, fetched by one worker at a time and cached for all."""
+    key = f"wechat:jsapi-ticket:{client.appid}"
+    redis = client._lock_redis
+    ticket = redis.get(key)
+    if ticket:
+        return ticket
+    with redis.lock(f"{key}:lock", timeout=15, blocking_timeout=15):
+        ticket = redis.get(key)
+        if not ticket:
+            result = client.jsapi.get_ticket()
+            ticket = result["ticket"]
+            redis.set(key, ticket, ex=max(int(result.get("expires_in", 7200)) - 300, 60))
+    return ticket

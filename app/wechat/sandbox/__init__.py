@@ -30,4 +30,5 @@ def create_sandbox_app(overrides=None):
     app.register_blueprint(mp.bp)
     app.register_blueprint(pay.bp)
     app.register_blueprint(control.bp, url_prefix="/_sandbox")
+    app.add_url_rule("/_sandbox/health", "health", lambda: {"status": "ok"})
     return app
