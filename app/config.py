@@ -89,6 +89,9 @@ class Config:
         # Mini-program (小程序).
         self.WECHAT_MINI_APPID = e.get("WECHAT_MINI_APPID", "wxd0e0a000000mini1" if dev else "")
         self.WECHAT_MINI_SECRET = e.get("WECHAT_MINI_SECRET", "dev-mini-secret-0123456789abcd" if dev else "")
+        # Template ids as JSON {name: id}: official-account templates and mini-program subscribe templates.
+        self.WECHAT_TEMPLATE_IDS = e.get("WECHAT_TEMPLATE_IDS", "")
+        self.WECHAT_SUBSCRIBE_IDS = e.get("WECHAT_SUBSCRIBE_IDS", "")
         # WeChat Pay v3 (public-key mode). Development keys are generated under instance/.
         self.WECHATPAY_MCHID = e.get("WECHATPAY_MCHID", "1900000109" if dev else "")
         self.WECHATPAY_APIV3_KEY = e.get("WECHATPAY_APIV3_KEY", "dev-apiv3-key-0123456789abcdefgh" if dev else "")
@@ -135,7 +138,8 @@ def check_production(cfg):
     if sandbox_hosts:
         problems.append("WeChat URLs must be WeChat's own in production, not the sandbox: " + ", ".join(sandbox_hosts))
     missing = [k for k in ("WECHAT_MP_APPID", "WECHAT_MP_SECRET", "WECHAT_MP_TOKEN", "WECHAT_MP_AES_KEY",
-                           "WECHAT_MINI_APPID", "WECHAT_MINI_SECRET") if not cfg.get(k)]
+                           "WECHAT_MINI_APPID", "WECHAT_MINI_SECRET", "WECHAT_TEMPLATE_IDS",
+                           "WECHAT_SUBSCRIBE_IDS") if not cfg.get(k)]
     if missing:
         problems.append("WeChat settings missing: " + ", ".join(missing))
     if not cfg.get("SESSION_COOKIE_SECURE"):

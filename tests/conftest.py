@@ -261,3 +261,13 @@ def sandbox_api(sandbox):
             return self.call("POST", path, json=json or {}, **kw)
 
     return Control()
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: ARTIFACTS_DIR if set (to look at them), else a temporary folder."""
+    from pathlib import Path
+
+    folder = Path(os.environ.get("ARTIFACTS_DIR", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,7 +1,5 @@
 """In headless Chromium: register, log out, fail a login, reset by SMS, log in with the new password."""
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -9,14 +7,6 @@ from playwright.sync_api import expect
 from app.jobs import drain
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def shots(tmp_path):
-    """Where screenshots go: ARTIFACTS_DIR if set (to look at them), else a temporary folder."""
-    folder = Path(os.environ.get("ARTIFACTS_DIR", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_register_logout_fail_reset_login(app, live_server, page, shots, engine):

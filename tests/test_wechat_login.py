@@ -124,10 +124,11 @@ def test_mini_program_register(api, sandbox_api, learner_data):
 def test_one_person_one_account_across_both_apps(client, api, app, sandbox_api, wx_user, registered):
     """Bound on the official account; the same person's mini-program login finds the account by unionid."""
     state = _query(_start_oauth(client))["state"]
-    client.get(f"/wechat/oauth/callback?code={_code_for(sandbox_api, wx_user['uid'], 'snsapi_base')}&state={state}")
-    state = _query(_start_oauth(client))["state"]
+    resp = client.get(f"/wechat/oauth/callback?code={_code_for(sandbox_api, wx_user['uid'], 'snsapi_base')}"
+                      f"&state={state}")
+    state = _query(resp.headers["Location"])["state"]  # asked again with snsapi_userinfo
     code = _code_for(sandbox_api, wx_user["uid"], "snsapi_userinfo")
-    client.get(f"/wechat/oauth/callback?code={code}&state={state}")
+    assert client.get(f"/wechat/oauth/callback?code={code}&state={state}").headers["Location"] == "/wechat/bind"
     token = _csrf(client, "/login")
     client.post("/login", data={"username": registered["mobile"], "password": "Secret123", "csrf_token": token})
 

@@ -2,8 +2,10 @@
 import hashlib
 
 import pytest
+import xmltodict
 from click.testing import CliRunner
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import to_text
 
 from app.wechat import clients, menu
 from app.wechat.models import WechatIdentity
@@ -48,9 +50,6 @@ def test_official_sample_message_is_decrypted_and_answered(sample_app):
     assert resp.status_code == 200
     crypto = WeChatCrypto(s["token"], s["aes_key"], s["appid"])
     reply = resp.get_data(as_text=True)
-    from wechatpy.utils import to_text
-    import xmltodict
-
     parsed = xmltodict.parse(reply)["xml"]
     plain = crypto.decrypt_message(reply, parsed["MsgSignature"], parsed["TimeStamp"], parsed["Nonce"])
     assert "<ToUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></ToUserName>" in to_text(plain)
@@ -96,7 +95,8 @@ def test_pushed_follow_event_and_keyword_replies(live_server, sandbox_api, app, 
     assert follow["status"] == 200 and "欢迎关注" in follow["reply"]["Content"]
     openid = user["openids"][app.config["WECHAT_MP_APPID"]]
     assert WechatIdentity.get(WechatIdentity.openid == openid).subscribed is True
-    for keyword, expected in [("证书", "我的证书"), ("我的进度", "我的学习"), ("客服", app.config["CONTACT_TECH_PHONE"])]:
+    keywords = [("证书", "我的证书"), ("我的进度", "我的学习"), ("客服", app.config["CONTACT_TECH_PHONE"])]
+    for keyword, expected in keywords:
         reply = sandbox_api.post("/push", {"target_url": target, "mode": mode, "type": "text", "content": keyword,
                                            "uid": user["uid"]})
         assert expected in reply["reply"]["Content"], keyword

@@ -30,18 +30,20 @@ TEMPLATES = {
     "plan_completed": [("thing1", "project"), ("number2", "hours"), ("time3", "time")],
     "certificate_ready": [("thing1", "project"), ("character_string2", "cert_no"), ("time3", "time")],
 }
-# Development template ids (the sandbox knows them); production sets WECHAT_TEMPLATE_IDS as JSON.
-DEV_TEMPLATE_IDS = {name: f"SBX-TPL-{name.upper().replace('_', '-')}" for name in TEMPLATES}
 LIMITS = {"thing": 20, "character_string": 32, "number": 32, "phrase": 5, "amount": 11, "time": 32}
 # Errors after which sending again cannot help.
 PERMANENT = {40003, 40037, 43004, 43101, 47003, 41030, 48001}
 
 
 def template_id(kind, name):
+    """The id WeChat gave the template (JSON settings); outside production, the sandbox's ids."""
     cfg = current_app.config
     configured = cfg.get("WECHAT_TEMPLATE_IDS" if kind == "template" else "WECHAT_SUBSCRIBE_IDS") or ""
-    ids = json.loads(configured) if configured else DEV_TEMPLATE_IDS
-    return ids[name]
+    if configured:
+        return json.loads(configured)[name]
+    from app.wechat.sandbox.mp import TEMPLATE_IDS
+
+    return TEMPLATE_IDS[name]
 
 
 def render_fields(name, values):

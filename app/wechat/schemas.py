@@ -1,5 +1,4 @@
 """Request shapes of the WeChat API endpoints."""
-from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +29,6 @@ class SubscriptionsIn(BaseModel):
 
 class MiniLoginOut(BaseModel):
     bound: bool
-    token: Optional[str] = None
-    bind_ticket: Optional[str] = None
-    nickname: Optional[str] = None
+    token: str | None = None
+    bind_ticket: str | None = None
+    nickname: str | None = None

@@ -45,14 +45,15 @@ def oauth_callback():
     client = oauth("", scope=pending["scope"])
     try:
         token = client.fetch_access_token(code)
-        nickname = None
+        nickname, unionid = None, token.get("unionid")
         if pending["scope"] == "snsapi_userinfo":
-            nickname = client.get_user_info(token["openid"], token["access_token"]).get("nickname")
+            info = client.get_user_info(token["openid"], token["access_token"])
+            nickname, unionid = info.get("nickname"), unionid or info.get("unionid")
     except WeChatOAuthException as exc:
         message = OAUTH_ERRORS.get(exc.errcode, "微信登录失败，请稍后重试")
         return render_template("wechat/oauth_error.html", message=message, retry=pending["next"]), 400
     cfg = current_app.config
-    identity = login.identity_for("mp", cfg["WECHAT_MP_APPID"], token["openid"], token.get("unionid"), nickname)
+    identity = login.identity_for("mp", cfg["WECHAT_MP_APPID"], token["openid"], unionid, nickname)
     user = login.account_of(identity)
     if user is not None:
         login_session(user)

@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import secrets
-import time
 from collections import namedtuple
 from functools import wraps
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -123,8 +122,9 @@ def expire_tokens(appid, kind="client"):
     return sum(state.r().delete(state.key("token", kind, token)) for token in tokens)
 
 
-def token_fetches(appid):
-    return int(state.r().get(state.key("token_fetches", appid)) or 0)
+def fetch_count(appid, what="token"):
+    """How many access tokens ("token") or JS-SDK tickets ("ticket") this app has fetched."""
+    return int(state.r().get(state.key(what + "_fetches", appid)) or 0)
 
 
 def requires_token(*kinds):
@@ -380,7 +380,7 @@ def jscode2session():
     user = state.user(grant["uid"])
     openid = state.openid_for(app.appid, user["uid"])
     session_key = base64.b64encode(secrets.token_bytes(16)).decode()
-    state.put(("session_key", app.appid, openid), session_key)
+    state.put(("session_key", app.appid, openid), session_key, ttl=REFRESH_TTL)
     return jsonify({"openid": openid, "session_key": session_key, "unionid": user["unionid"]})
 
 
@@ -393,7 +393,7 @@ def get_ticket(app):
     if ticket_type not in ("jsapi", "wx_card"):
         return wx_error(40097, "invalid args")
     ticket = secrets.token_urlsafe(64)
-    state.put(("ticket", ticket_type, app.appid), ticket, ttl=TOKEN_TTL)
+    state.put(("ticket", ticket_type, app.appid), ticket, ttl=TOKEN_TTL)  # the latest, for checks
     state.r().incr(state.key("ticket_fetches", app.appid))
     return wx_ok(ticket=ticket, expires_in=TOKEN_TTL)
 

@@ -1,4 +1,119 @@
-"""Sandbox: pay (being written)."""
-from flask import Blueprint
+"""Sandbox: WeChat Pay v3 (api.mch.weixin.qq.com, direct-merchant paths), public-key mode.
+
+Every /v3 request must carry the merchant's `Authorization` signature (checked with the public key of
+WECHATPAY_PRIVATE_KEY_PATH); every /v3 answer is signed with the platform key and names
+WECHATPAY_PUBLIC_KEY_ID in Wechatpay-Serial, so the real wechatpayv3 SDK accepts it unchanged.
+
+    POST /v3/pay/transactions/{jsapi|native|h5|app}            prepay
+    GET  /v3/pay/transactions/out-trade-no/{no}?mchid=          query by merchant order number
+    GET  /v3/pay/transactions/id/{transaction_id}?mchid=        query by WeChat Pay order number
+    POST /v3/pay/transactions/out-trade-no/{no}/close           close (204)
+    POST /v3/refund/domestic/refunds                            refund (PROCESSING)
+    GET  /v3/refund/domestic/refunds/{out_refund_no}            query a refund
+    GET  /v3/certificates                                       500 SYSTEM_ERROR, like merchant accounts
+         opened since 2024 that must use public-key mode (the sandbox has no platform certificate)
+
+The rules live in pay_store and pay_refunds, notifications in pay_notify, control endpoints in pay_control and the
+payment sheet in pay_pages (both nested under this blueprint).
+"""
+from flask import Blueprint, Response, current_app, request
+
+from app.wechat.sandbox import pay_control, pay_pages, pay_refunds, pay_store
+from app.wechat.sandbox.pay_crypto import PayError, check_merchant_request, dumps, platform_headers
 
 bp = Blueprint("sandbox_pay", __name__)
+bp.register_blueprint(pay_control.bp)
+bp.register_blueprint(pay_pages.bp)
+
+
+def _is_api():
+    return request.path.startswith("/v3/")
+
+
+def answer(payload, status=200):
+    body = "" if payload is None else dumps(payload)
+    return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+
+@bp.errorhandler(PayError)
+def _pay_error(error):
+    return answer(error.body(), error.status)
+
+
+@bp.before_request
+def _check_signature():
+    if not _is_api():
+        return
+    query = request.query_string.decode()
+    path = request.path + (f"?{query}" if query else "")
+    try:
+        body = request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PayError(400, "PARAM_ERROR", "请求体不是 UTF-8 编码") from error
+    check_merchant_request(request.method, path, body, request.headers.get("Authorization"))
+
+
+@bp.after_request
+def _sign_answer(response):
+    if _is_api():
+        response.headers.update(platform_headers(response.get_data(as_text=True)))
+    return response
+
+
+def _json_body():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise PayError(400, "PARAM_ERROR", "请求体必须是 JSON 对象", {"location": "body"})
+    return data
+
+
+def _check_mchid(value, location):
+    if not value:
+        raise PayError(400, "PARAM_ERROR", "缺少 mchid", {"location": location, "field": "mchid"})
+    if value != current_app.config["WECHATPAY_MCHID"]:
+        raise PayError(400, "MCH_NOT_EXISTS", "商户号不存在", {"location": location, "field": "mchid"})
+
+
+@bp.post("/v3/pay/transactions/<kind>")
+def prepay(kind):
+    if kind not in pay_store.TRADE_TYPES:
+        raise PayError(404, "RESOURCE_NOT_EXISTS", f"沙箱不支持 /v3/pay/transactions/{kind}")
+    order = pay_store.create_order(kind, _json_body(), request.host_url)
+    return answer(pay_store.prepay_answer(order))
+
+
+@bp.get("/v3/pay/transactions/out-trade-no/<out_trade_no>")
+def query_by_out_trade_no(out_trade_no):
+    _check_mchid(request.args.get("mchid"), "query")
+    return answer(pay_store.transaction_view(pay_store.require_order(out_trade_no=out_trade_no)))
+
+
+@bp.get("/v3/pay/transactions/id/<transaction_id>")
+def query_by_transaction_id(transaction_id):
+    _check_mchid(request.args.get("mchid"), "query")
+    return answer(pay_store.transaction_view(pay_store.require_order(transaction_id=transaction_id)))
+
+
+@bp.post("/v3/pay/transactions/out-trade-no/<out_trade_no>/close")
+def close(out_trade_no):
+    _check_mchid(_json_body().get("mchid"), "body")
+    pay_store.close_order(out_trade_no)
+    return answer(None, 204)
+
+
+@bp.post("/v3/refund/domestic/refunds")
+def refund():
+    refund, created = pay_refunds.create_refund(_json_body())
+    if created:
+        pay_control.schedule_refund_completion(refund["out_refund_no"])
+    return answer(pay_refunds.refund_view(refund))
+
+
+@bp.get("/v3/refund/domestic/refunds/<out_refund_no>")
+def query_refund(out_refund_no):
+    return answer(pay_refunds.refund_view(pay_control.complete_if_due(out_refund_no)))
+
+
+@bp.get("/v3/certificates")
+def certificates():
+    raise PayError(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试")
