@@ -94,9 +94,19 @@ def wechat_publish_menu():
     """Publish the official account's menu (app/wechat/menu.py) through WeChat's API."""
     import json
 
+    import requests
+    from wechatpy.exceptions import WeChatClientException
+
     from app.wechat.menu import publish
 
-    click.echo(json.dumps(publish(), ensure_ascii=False, indent=2))
+    try:
+        definition = publish()
+    except requests.RequestException as exc:
+        raise click.ClickException(f"cannot reach the WeChat API at {current_app.config['WECHAT_API_BASE']}: "
+                                   f"{type(exc).__name__}") from None
+    except WeChatClientException as exc:
+        raise click.ClickException(f"WeChat refused the menu: {exc.errcode} {exc.errmsg}") from None
+    click.echo(json.dumps(definition, ensure_ascii=False, indent=2))
     click.echo("menu published")
 
 

@@ -44,14 +44,14 @@ def open_database(url, pool_size=0):
 
 
 def init_app(app):
-    """Bind the proxy to the configured database and manage one connection per request."""
+    """Bind the proxy to the configured database; a request's connection is closed when it ends.
+
+    The connection opens on the request's first query (peewee's autoconnect), so requests that
+    need no database (static files, the bare JSON endpoint) take none from the pool.
+    """
     database = open_database(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 0))
     db.initialize(database)
     app.extensions["database"] = database
-
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
 
     @app.teardown_appcontext
     def _close(exc):
