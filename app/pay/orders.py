@@ -1,0 +1,179 @@
+"""Orders as plain functions: create (individual or group), and what happens once paid or refunded.
+
+The order number is made here, before WeChat Pay is ever called. Payment state only changes in
+app/pay/settle.py, from a verified notification or an active query.
+"""
+import datetime
+import logging
+import secrets
+
+import peewee
+from flask import current_app
+
+from app.accounts.models import User
+from app.db import db, utcnow
+from app.errors import ApiError
+from app.learning.models import Enrollment, Project
+from app.pay.models import Order, OrderSeat
+
+log = logging.getLogger(__name__)
+ORDER_TTL = datetime.timedelta(minutes=30)
+OPEN_STATES = ("pending",)
+
+
+def new_order_no(now=None):
+    """CE + Shanghai date-time + 6 random digits: 22 characters, unique, sortable by time."""
+    now = (now or utcnow()) + datetime.timedelta(hours=8)
+    return f"CE{now:%Y%m%d%H%M%S}{secrets.randbelow(10 ** 6):06d}"
+
+
+def on_sale_project(project_id):
+    project = Project.get_or_none(Project.id == project_id)
+    if project is None or not project.is_published:
+        raise ApiError("培训项目不存在", status=404)
+    if not project.on_sale():
+        raise ApiError("该培训项目当前不在销售期内", status=422)
+    return project
+
+
+def owners(project, user_ids):
+    """The users among `user_ids` who already own the plan."""
+    if not user_ids:
+        return set()
+    rows = Enrollment.select(Enrollment.user).where(
+        Enrollment.project == project.id, Enrollment.user.in_(list(user_ids)), Enrollment.status == "active")
+    return {r.user_id for r in rows}
+
+
+def in_open_orders(project, user_ids, exclude_order=None):
+    """The users who already hold a seat in an unpaid order for this plan."""
+    if not user_ids:
+        return set()
+    query = (OrderSeat.select(OrderSeat.user).join(Order)
+             .where(Order.project == project.id, Order.status.in_(OPEN_STATES), OrderSeat.user.in_(list(user_ids))))
+    if exclude_order is not None:
+        query = query.where(Order.id != exclude_order.id)
+    return {r.user_id for r in query}
+
+
+def create_individual_order(user, project_id, invoice):
+    """An order for the buyer's own seat; an open one for the same plan is reused (same order number)."""
+    project = on_sale_project(project_id)
+    with db.atomic():
+        if owners(project, {user.id}):
+            raise ApiError("您已拥有该培训项目，无需重复购买", code="conflict", status=409)
+        open_order = (Order.select().join(OrderSeat)
+                      .where(Order.project == project.id, Order.status == "pending", OrderSeat.user == user.id)
+                      .first())
+        if open_order is not None:
+            if open_order.kind != "individual":
+                raise ApiError("您的单位已为您购买该项目，付款后即可学习", code="conflict", status=409)
+            _apply_invoice(open_order, invoice)
+            return Order.get_by_id(open_order.id)
+        order = Order.create(order_no=new_order_no(), kind="individual", buyer=user.id, project=project.id,
+                             seat_count=1, unit_price_fen=project.price_fen, amount_fen=project.price_fen,
+                             expires_at=utcnow() + ORDER_TTL, **_invoice_fields(invoice))
+        OrderSeat.create(order=order.id, user=user.id, amount_fen=project.price_fen)
+    log.info("order %s created (individual, %s fen)", order.order_no, order.amount_fen)
+    return order
+
+
+def create_group_order(buyer, project_id, user_ids, invoice):
+    """One order with a seat per learner, paid at once by the unit's contact."""
+    project = on_sale_project(project_id)
+    user_ids = list(dict.fromkeys(user_ids))
+    if not user_ids:
+        raise ApiError("没有可购买的学员", status=422)
+    with db.atomic():
+        taken = owners(project, user_ids) | in_open_orders(project, user_ids)
+        if taken:
+            raise ApiError(f"有 {len(taken)} 位学员已拥有该项目或已在其他待支付订单中，请重新校验名单",
+                           code="conflict", status=409, data={"user_ids": sorted(taken)})
+        order = Order.create(order_no=new_order_no(), kind="group", buyer=buyer.id, project=project.id,
+                             seat_count=len(user_ids), unit_price_fen=project.price_fen,
+                             amount_fen=project.price_fen * len(user_ids), expires_at=utcnow() + ORDER_TTL,
+                             **_invoice_fields(invoice))
+        OrderSeat.insert_many([{"order": order.id, "user": uid, "amount_fen": project.price_fen,
+                                "created_at": utcnow()} for uid in user_ids]).execute()
+    log.info("order %s created (group, %s seats)", order.order_no, len(user_ids))
+    return order
+
+
+def _invoice_fields(invoice):
+    if invoice is None or invoice.choice == "later":
+        return {"invoice_choice": "later", "invoice_title_type": "", "invoice_title": "", "invoice_tax_no": ""}
+    return {"invoice_choice": "now", "invoice_title_type": invoice.title_type, "invoice_title": invoice.title,
+            "invoice_tax_no": invoice.tax_no or ""}
+
+
+def _apply_invoice(order, invoice):
+    if invoice is not None:
+        Order.update(updated_at=utcnow(), **_invoice_fields(invoice)).where(Order.id == order.id).execute()
+
+
+def on_paid(order):
+    """Inside the transaction that marked the order paid: every seat's learner owns the plan (R-8)."""
+    seats = list(OrderSeat.select().where(OrderSeat.order == order.id, OrderSeat.status == "active"))
+    source = "purchase" if order.kind == "individual" else "group"
+    for seat in seats:
+        fields = {"source": source, "order_id": order.id, "seat_id": seat.id}
+        existing = Enrollment.get_or_none(Enrollment.user == seat.user_id, Enrollment.project == order.project_id)
+        if existing is None:
+            try:
+                with db.atomic():
+                    Enrollment.create(user=seat.user_id, project=order.project_id, **fields)
+                continue
+            except peewee.IntegrityError:
+                existing = Enrollment.get(Enrollment.user == seat.user_id, Enrollment.project == order.project_id)
+        if existing.status == "revoked":  # refunded before, bought again
+            Enrollment.update(status="active", revoked_at=None, **fields).where(Enrollment.id == existing.id).execute()
+        else:
+            # Owned already (a race with another order): keep the older enrollment, log for staff.
+            log.warning("order %s: seat %s learner already owns the plan", order.order_no, seat.id)
+    return seats
+
+
+def after_paid(order):
+    """After the commit: tell the buyer and every seat's learner (through the message queue)."""
+    from app.wechat import messages
+
+    order = Order.get_by_id(order.id)
+    project = Project.get_by_id(order.project_id)
+    buyer = User.get_by_id(order.buyer_id)
+    messages.notify(f"order-paid:{order.id}", buyer, "purchase_paid",
+                    {"project": project.name, "amount": yuan(order.amount_fen) + "元", "order_no": order.order_no,
+                     "time": _local(order.paid_at)}, url=_url(f"/orders/{order.order_no}"))
+    if order.kind == "group":
+        unit = order.invoice_title if order.invoice_title_type == "unit" and order.invoice_title else buyer.name
+        for seat in OrderSeat.select().where(OrderSeat.order == order.id):
+            messages.notify(f"seat-granted:{seat.id}", User.get_by_id(seat.user_id), "seat_granted",
+                            {"project": project.name, "unit": unit, "time": _local(order.paid_at)},
+                            url=_url("/learning"))
+
+
+def on_seats_refunded(order, seat_ids):
+    """A refund went through: those seats' learners no longer own the plan."""
+    now = utcnow()
+    OrderSeat.update(status="refunded").where(OrderSeat.id.in_(seat_ids)).execute()
+    Enrollment.update(status="revoked", revoked_at=now).where(
+        Enrollment.seat_id.in_(seat_ids), Enrollment.status == "active").execute()
+
+
+def seats_in_use(seat_ids):
+    """Seats whose learner started learning or holds a certificate (refund needs an override)."""
+    rows = Enrollment.select(Enrollment.seat_id).where(
+        Enrollment.seat_id.in_(list(seat_ids)), Enrollment.status == "active",
+        (Enrollment.started_at.is_null(False)) | (Enrollment.certified_at.is_null(False)))
+    return {r.seat_id for r in rows}
+
+
+def yuan(fen):
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _local(dt):
+    return (dt or utcnow()) + datetime.timedelta(hours=8)
+
+
+def _url(path):
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
