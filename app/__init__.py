@@ -61,6 +61,10 @@ def register_blueprints(app):
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
     from app.core import views as core_views
     from app.errors import register_error_handlers
+    from app.learning import api as learning_api
+    from app.learning import views as learning_views
+    from app.pay import api as pay_api
+    from app.pay import views as pay_views
     from app.wechat import api as wechat_api
     from app.wechat import callback as wechat_callback
     from app.wechat import views as wechat_views
@@ -75,6 +79,10 @@ def register_blueprints(app):
     app.register_blueprint(wechat_views.bp)
     app.register_blueprint(wechat_callback.bp)
     wechat_views.init_app(app)
+    app.register_blueprint(learning_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(learning_views.bp)
+    app.register_blueprint(pay_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(pay_views.bp)
     register_error_handlers(app)
 
 

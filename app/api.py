@@ -82,14 +82,19 @@ def json_body():
 class ApiBlueprint(Blueprint):
     """A blueprint whose routes carry their own OpenAPI description."""
 
-    def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None):
-        """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`."""
+    def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None, max_body=None):
+        """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`.
+
+        `max_body` raises the request size limit for this endpoint (uploads, long lists).
+        """
 
         def decorator(view):
             @functools.wraps(view)
             def wrapper(*args, **kwargs):
                 from app.accounts.policy import require
 
+                if max_body:
+                    request.max_content_length = max_body
                 require(auth)
                 if body is not None:
                     kwargs["data"] = parse_model(body, json_body())
@@ -120,9 +125,9 @@ def openapi_document(app):
                   "tags": [rule.endpoint.split(".")[0]],
                   "responses": _responses(spec, schemas)}
             if rule.arguments:
-                op["parameters"] = [{"name": a, "in": "path", "required": True,
-                                     "schema": {"type": "integer" if "int:" in rule.rule else "string"}}
-                                    for a in sorted(rule.arguments)]
+                op["parameters"] = [{"name": a, "in": "path", "required": True, "schema": {
+                    "type": "integer" if type(rule._converters[a]).__name__ == "IntegerConverter" else "string"}}
+                    for a in sorted(rule.arguments)]
             if spec["auth"] in ("user", "staff"):
                 op["security"] = [{"bearer": []}, {"cookie": []}]
             if spec["body"] is not None:

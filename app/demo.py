@@ -1,5 +1,8 @@
-"""Demo accounts for a local run (the README lists them). Idempotent."""
+"""Demo accounts and catalogue for a local run (the README lists them). Idempotent."""
+import datetime
+
 from app.accounts import rules, service
+from app.learning.models import Course, Project
 
 DEMO_PASSWORD = "Demo2026"
 STAFF_PASSWORD = "Staff2026"
@@ -12,7 +15,7 @@ STAFF = ("王老师", "11010519491231002X", "13900000009", "admin")
 
 
 def seed():
-    lines = []
+    lines = seed_catalogue()
     for name, id_number, mobile in LEARNERS:
         if service.find_by_id_number(id_number) is None:
             service.create_user(name=name, id_number=id_number, mobile=mobile, gender=rules.id_gender(id_number),
@@ -23,4 +26,32 @@ def seed():
         service.create_user(name=name, id_number=id_number, mobile=mobile, gender=rules.id_gender(id_number),
                             password=STAFF_PASSWORD, username=username, role="staff")
     lines.append(f"staff    {name:8} login: {username}  password: {STAFF_PASSWORD}")
+    return lines
+
+
+COURSES_2026 = [
+    ("数字经济与创新驱动发展", "陈明", 8),
+    ("专业技术人员职业道德与诚信建设", "李华", 6),
+    ("人工智能技术应用与发展趋势", "王强", 6),
+    ("知识产权保护与运用实务", "赵敏", 4),
+    ("心理健康与压力管理", "刘洋", 6),
+]
+
+
+def seed_catalogue():
+    """The 2026 public compulsory subjects (on sale) and 2025's (sale ended)."""
+    lines = []
+    for year, price, courses in ((2026, 6000, COURSES_2026), (2025, 6000, COURSES_2026)):
+        name = f"{year}年公需科目"
+        project = Project.get_or_none(Project.year == year, Project.name == name)
+        if project is None:
+            project = Project.create(
+                year=year, name=name, price_fen=price, credit_hours=30,
+                description=f"{year}年度专业技术人员继续教育公需科目，须完成 30 学时。",
+                sale_start=datetime.datetime(year, 1, 1) - datetime.timedelta(hours=8),
+                sale_end=datetime.datetime(year + 1, 1, 1) - datetime.timedelta(hours=8))
+            for position, (title, lecturer, hours) in enumerate(courses):
+                Course.create(project=project.id, title=title, lecturer=lecturer, credit_hours=hours,
+                              position=position)
+        lines.append(f"project  {name}  price {price / 100:.2f} yuan, {len(courses)} courses")
     return lines

@@ -118,3 +118,27 @@ def clean_gender(raw):
     if value not in mapping:
         raise ValueError("请选择性别")
     return mapping[value]
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def clean_tax_no(raw):
+    """A unit's taxpayer number: the 18-character unified social credit code (GB 32100 check character)."""
+    value = str(raw or "").translate(_FULL_WIDTH).strip().upper().replace(" ", "")
+    if not value:
+        raise ValueError("请填写纳税人识别号")
+    if len(value) != 18 or any(c not in USCC_CHARS for c in value):
+        raise ValueError("纳税人识别号应为 18 位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）")
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(value[:17], USCC_WEIGHTS, strict=True))
+    if USCC_CHARS[(31 - total % 31) % 31] != value[17]:
+        raise ValueError("纳税人识别号校验位不正确，请核对")
+    return value
+
+
+def clean_unit_name(raw):
+    value = " ".join(str(raw or "").split())
+    if len(value) < 2 or len(value) > 100:
+        raise ValueError("单位名称应为 2 到 100 个字")
+    return value

@@ -28,21 +28,9 @@ def _mask_id(value):
     return mask_id(value)
 
 
-@bp.route("/")
-def home():
-    return render_template("core/home.html")
-
-
 @bp.route("/help")
 def help_page():
     return render_template("core/help.html")
-
-
-@bp.route("/learning")
-@page()
-def my_learning():
-    """My training (R-9): the plans the learner owns; empty until a plan is bought."""
-    return render_template("core/learning.html")
 
 
 @bp.route("/certs")

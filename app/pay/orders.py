@@ -177,3 +177,45 @@ def _local(dt):
 
 def _url(path):
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+STATUS_TEXT = {"pending": "待支付", "paid": "已支付", "closed": "已关闭", "refunded": "已退款",
+               "partially_refunded": "部分退款"}
+SEAT_TEXT = {"active": "已开通", "refunding": "退款中", "refunded": "已退款"}
+
+
+def order_view(order, with_seats=False):
+    """What pages and the API show of an order (personal data of seats masked)."""
+    project = Project.get_by_id(order.project_id)
+    view = {
+        "order_no": order.order_no, "kind": order.kind, "status": order.status,
+        "status_text": STATUS_TEXT.get(order.status, order.status),
+        "project": {"id": project.id, "name": project.name, "year": project.year},
+        "seat_count": order.seat_count, "unit_price_fen": order.unit_price_fen, "amount_fen": order.amount_fen,
+        "amount_yuan": yuan(order.amount_fen), "refunded_fen": order.refunded_fen,
+        "invoice": {"choice": order.invoice_choice, "title_type": order.invoice_title_type or None,
+                    "title": order.invoice_title or None, "tax_no": order.invoice_tax_no or None},
+        "pay_channel": order.pay_channel or None,
+        "created_at": order.created_at.isoformat() + "Z", "expires_at": order.expires_at.isoformat() + "Z",
+        "paid_at": order.paid_at.isoformat() + "Z" if order.paid_at else None,
+        "payable": order.status == "pending" and order.expires_at > utcnow(),
+    }
+    if with_seats:
+        view["seats"] = seat_views(order)
+    return view
+
+
+def seat_views(order):
+    from app.accounts.service import id_number_of
+    from app.masking import mask_id
+
+    rows = (OrderSeat.select(OrderSeat, User).join(User).where(OrderSeat.order == order.id).order_by(OrderSeat.id))
+    return [{"id": s.id, "name": s.user.name, "id_number": mask_id(id_number_of(s.user)), "status": s.status,
+             "status_text": SEAT_TEXT.get(s.status, s.status), "amount_fen": s.amount_fen} for s in rows]
+
+
+def orders_of(user, kind=None):
+    query = Order.select().where(Order.buyer == user.id).order_by(Order.id.desc())
+    if kind:
+        query = query.where(Order.kind == kind)
+    return list(query)

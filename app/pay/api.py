@@ -1,0 +1,163 @@
+"""Purchase API under /api/v1: orders, paying, group purchase, staff refunds."""
+import time
+
+from flask import current_app, request
+
+from app.accounts.policy import current_user, require_owner
+from app.api import ApiBlueprint, ok
+from app.errors import ApiError
+from app.jobs import enqueue
+from app.pay import orders
+from app.pay.models import Order
+from app.pay.schemas import GroupCheckIn, GroupOrderIn, OrderIn, PayIn, RefundIn
+
+bp = ApiBlueprint("pay_api", __name__)
+GROUP_BODY_LIMIT = 2 * 1024 * 1024  # a list of 10,000 ID numbers, or the unit's xlsx
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def group_module():
+    """Group-purchase list checking (imported on use: it brings openpyxl)."""
+    from app.pay import group
+
+    return group
+
+
+def find_order(order_no):
+    order = Order.get_or_none(Order.order_no == str(order_no)[:32])
+    if order is None:
+        raise ApiError("订单不存在", status=404)
+    return require_owner(order, owner_field="buyer_id")
+
+
+def settle_soon(order):
+    """An open order being watched (the result page polls): ask WeChat Pay at most every 5 seconds."""
+    from app.pay.settle import settle_order
+
+    if order.status == "pending" and order.prepay_id:
+        enqueue(settle_order, order.order_no, job_id=f"settle-{order.order_no}-{int(time.time() // 5)}")
+
+
+def openid_for(user, channel):
+    """The payer's openid: from the official account (JSAPI) or the mini-program."""
+    from app.wechat.models import WechatIdentity
+
+    kind = "mp" if channel == "jsapi" else "mini"
+    identity = WechatIdentity.get_or_none(WechatIdentity.user == user.id, WechatIdentity.app_kind == kind)
+    if identity is None:
+        where = "微信公众号" if kind == "mp" else "小程序"
+        raise ApiError(f"请先从{where}登录并绑定账号后再使用微信支付", code="wechat_not_bound", status=409)
+    return identity.openid
+
+
+def pay_order(order, channel):
+    """Prepay through WeChat Pay; the same order number every time the learner pays again."""
+    from app.pay import gateway
+
+    openid = openid_for(current_user(), channel) if channel in ("jsapi", "mini") else None
+    return gateway.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
+
+
+@bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=None)
+def create_order(data):
+    """Buy a plan for myself (R-6): the order and its number exist before WeChat Pay is called."""
+    order = orders.create_individual_order(current_user(), data.project_id, data.invoice)
+    return ok(orders.order_view(order), "订单已创建", 201)
+
+
+@bp.endpoint("/orders")
+def my_orders():
+    """My orders (individual and group)."""
+    return ok([orders.order_view(o) for o in orders.orders_of(current_user())])
+
+
+@bp.endpoint("/orders/<order_no>")
+def order_detail(order_no):
+    """One order; its state comes only from WeChat Pay's verified notification or an active query."""
+    order = find_order(order_no)
+    settle_soon(order)
+    return ok(orders.order_view(order, with_seats=order.kind == "group"))
+
+
+@bp.endpoint("/orders/<order_no>/pay", methods=["POST"], body=PayIn)
+def pay(order_no, data):
+    """Parameters to pay: wx.requestPayment / WeixinJSBridge (jsapi, mini) or a QR code_url (native)."""
+    return ok(pay_order(find_order(order_no), data.channel))
+
+
+@bp.endpoint("/group-orders/checks", methods=["POST"], body=GroupCheckIn, max_body=GROUP_BODY_LIMIT)
+def group_check(data):
+    """Check a pasted list of ID numbers, one a line (R-7)."""
+    project = orders.on_sale_project(data.project_id)
+    return ok(_checked(project, group_module().split_lines(data.lines)))
+
+
+@bp.endpoint("/group-orders/checks/upload", methods=["POST"], auth="user", max_body=GROUP_BODY_LIMIT)
+def group_check_upload():
+    """Check the unit's xlsx list (form 附件2): multipart field `file`, and `project_id`."""
+    project = orders.on_sale_project(_int(request.form.get("project_id")))
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError("请选择要上传的 Excel 文件", status=422)
+    return ok(_checked(project, group_module().parse_xlsx(upload.read())))
+
+
+def _checked(project, lines):
+    result = group_module().check_lines(project, lines, buyer=current_user())
+    check_id = group_module().save_check(result, current_user(), project)
+    return {**group_module().public_view(result), "check_id": check_id,
+            "errors_url": f"/api/v1/group-orders/checks/{check_id}/errors.xlsx"}
+
+
+@bp.endpoint("/group-orders/checks/<check_id>/errors.xlsx")
+def group_errors(check_id):
+    """The failed lines as an xlsx file, with the reason per line, to fix and paste again."""
+    return errors_file(check_id)
+
+
+def errors_file(check_id):
+    """The error file of one of my checks, as an xlsx download."""
+    group = group_module()
+    workbook = group.error_workbook(group.load_check(check_id, current_user()))
+    return current_app.response_class(workbook, mimetype=XLSX, headers={
+        "Content-Disposition": "attachment; filename=group-errors.xlsx"})
+
+
+@bp.endpoint("/group-orders", methods=["POST"], body=GroupOrderIn)
+def create_group_order(data):
+    """One order for the valid lines of a check, paid at once by the unit's contact."""
+    saved = group_module().load_check(data.check_id, current_user())
+    order = orders.create_group_order(current_user(), saved["project_id"], saved["valid_user_ids"], data.invoice)
+    return ok(orders.order_view(order, with_seats=True), "团购订单已创建", 201)
+
+
+@bp.endpoint("/group-orders")
+def group_orders():
+    """Group orders I placed, with their seats."""
+    return ok([orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")])
+
+
+@bp.endpoint("/staff/orders/<order_no>", auth="staff")
+def staff_order(order_no):
+    """Staff: look up an order with its seats."""
+    return ok(orders.order_view(find_order(order_no), with_seats=True))
+
+
+@bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
+def staff_refund(order_no, data):
+    """Staff: refund a whole order or some seats (seats in use need override)."""
+    from app.pay import settle
+
+    order = find_order(order_no)
+    refund = settle.refund_seats(order, data.seat_ids, data.reason, current_user(), override=data.override)
+    return ok({"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "status": refund.status},
+              "退款已提交，结果以微信支付通知为准", 201)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError("请选择培训项目", status=422) from None
+
+

@@ -1,0 +1,185 @@
+"""H5 pages for buying: confirm, pay (JSAPI inside WeChat, QR on a PC), result, orders, group purchase."""
+import base64
+import io
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from app.accounts.policy import current_user, page
+from app.api import parse_model
+from app.errors import ApiError
+from app.learning import catalog
+from app.pay import orders
+from app.pay.api import GROUP_BODY_LIMIT, errors_file, find_order, group_module, pay_order
+from app.pay.schemas import InvoiceIn
+
+bp = Blueprint("pay_pages", __name__)
+
+
+def _invoice_from_form():
+    fields = {k: request.form.get(f"invoice_{k}") or None for k in ("choice", "title_type", "title", "tax_no")}
+    fields["choice"] = fields["choice"] or "later"
+    return parse_model(InvoiceIn, fields)
+
+
+def in_wechat():
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+@bp.route("/projects/<int:project_id>/buy", methods=["GET", "POST"])
+@page()
+def buy(project_id):
+    """Confirm the project and the invoice choice, then make the order (R-6)."""
+    project = orders.on_sale_project(project_id)
+    error = None
+    if request.method == "POST":
+        try:
+            order = orders.create_individual_order(current_user(), project.id, _invoice_from_form())
+            return redirect(url_for("pay_pages.pay", order_no=order.order_no))
+        except ApiError as err:
+            if err.status == 409 and err.code == "conflict" and "已拥有" in err.message:
+                flash(err.message)
+                return redirect(url_for("learning.my_learning"))
+            error = err
+    return render_template("pay/buy.html", project=catalog.project_view(project), error=error,
+                           form=request.form), 422 if error else 200
+
+
+@bp.route("/orders/<order_no>/pay", methods=["GET", "POST"])
+@page()
+def pay(order_no):
+    """Choose how to pay; inside WeChat the page goes straight to JSAPI."""
+    order = find_order(order_no)
+    view = orders.order_view(order)
+    if not view["payable"]:
+        return redirect(url_for("pay_pages.result", order_no=order_no))
+    channel = request.form.get("channel") if request.method == "POST" else ("jsapi" if in_wechat() else None)
+    if channel not in ("jsapi", "native"):
+        return render_template("pay/choose.html", order=view, in_wechat=in_wechat())
+    try:
+        params = pay_order(order, channel)
+    except ApiError as err:
+        if err.code == "wechat_not_bound":  # JSAPI needs the openid: go through OAuth once
+            return redirect(url_for("wechat.start", next=url_for("pay_pages.pay", order_no=order_no)))
+        raise
+    if channel == "native":
+        return render_template("pay/native.html", order=view, qr=_qr_data_uri(params["code_url"]),
+                               sandbox_scan=_sandbox_url("/_sandbox/pay/scan", code_url=params["code_url"]))
+    result_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("pay_pages.result", order_no=order_no)
+    cashier = _sandbox_url("/_sandbox/pay/cashier", prepay_id=params["package"].split("=", 1)[1],
+                           return_url=result_url, **params)
+    return render_template("pay/jsapi.html", order=view, params=params, sandbox_cashier=cashier)
+
+
+def _qr_data_uri(text):
+    """The code_url as an SVG QR code, inline (no file, no network)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _sandbox_url(path, **params):
+    """Outside production, the WeChat sandbox stands in for the phone that pays."""
+    base = current_app.config.get("WECHAT_SANDBOX_URL")
+    if not base or current_app.config["APP_ENV"] == "production":
+        return None
+    return f"{base.rstrip('/')}{path}?{urlencode(params)}"
+
+
+@bp.route("/orders/<order_no>/result")
+@page()
+def result(order_no):
+    """Polls the order: only what WeChat Pay's verified notification or a query set counts."""
+    order = find_order(order_no)
+    return render_template("pay/result.html", order=orders.order_view(order))
+
+
+@bp.route("/orders")
+@page()
+def my_orders():
+    return render_template("pay/orders.html", orders=[orders.order_view(o) for o in orders.orders_of(current_user())])
+
+
+@bp.route("/group", methods=["GET", "POST"], endpoint="group")
+@page()
+def group_page():
+    """Group purchase (R-7): paste ID numbers or upload the unit's list; see every line's result."""
+    projects = [p for p in catalog.catalogue(current_user()) if p["on_sale"]]
+    selected = request.values.get("project_id", type=int) or (projects[0]["id"] if projects else None)
+    checked, error = None, None
+    if request.method == "POST":
+        request.max_content_length = GROUP_BODY_LIMIT
+        try:
+            project = orders.on_sale_project(selected or 0)
+            group = group_module()
+            upload = request.files.get("file")
+            lines = group.parse_xlsx(upload.read()) if upload and upload.filename else \
+                group.split_lines(request.form.get("lines", ""))
+            result = group.check_lines(project, lines, buyer=current_user())
+            checked = {**group.public_view(result), "check_id": group.save_check(result, current_user(), project)}
+        except ApiError as err:
+            error = err
+    return render_template("pay/group.html", projects=projects, selected=selected, checked=checked, error=error,
+                           lines=request.form.get("lines", "")), (error.status if error else 200)
+
+
+@bp.route("/group/order", methods=["POST"])
+@page()
+def group_order():
+    saved = group_module().load_check(request.form.get("check_id", ""), current_user())
+    try:
+        order = orders.create_group_order(current_user(), saved["project_id"], saved["valid_user_ids"],
+                                          _invoice_from_form())
+    except ApiError as err:
+        flash(err.message)
+        return redirect(url_for("pay_pages.group", project_id=saved["project_id"]))
+    return redirect(url_for("pay_pages.pay", order_no=order.order_no))
+
+
+@bp.route("/group/checks/<check_id>/errors.xlsx")
+@page()
+def group_errors(check_id):
+    return errors_file(check_id)
+
+
+@bp.route("/group/orders")
+@page()
+def group_orders():
+    rows = [orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")]
+    return render_template("pay/group_orders.html", orders=rows)
+
+
+@bp.route("/orders/<order_no>")
+@page()
+def order_detail(order_no):
+    order = find_order(order_no)
+    return render_template("pay/order.html", order=orders.order_view(order, with_seats=True))
+
+
+@bp.route("/staff/orders", methods=["GET", "POST"])
+@page("staff")
+def staff_orders():
+    """Staff: look up an order, refund it whole or per seat."""
+    from app.pay import settle
+    from app.pay.schemas import RefundIn
+
+    q = request.values.get("q", "").strip()[:32]
+    found, error = None, None
+    if q:
+        order = find_order(q)
+        if request.method == "POST":
+            try:
+                data = parse_model(RefundIn, {"seat_ids": [int(x) for x in request.form.getlist("seat_id")] or None,
+                                              "reason": request.form.get("reason", ""),
+                                              "override": request.form.get("override") == "on"})
+                refund = settle.refund_seats(order, data.seat_ids, data.reason, current_user(), data.override)
+                amount = orders.yuan(refund.amount_fen)
+                flash(f"退款 {refund.out_refund_no} 已提交（¥{amount}），结果以微信支付通知为准")
+                return redirect(url_for("pay_pages.staff_orders", q=q))
+            except ApiError as err:
+                error = err
+        found = orders.order_view(order, with_seats=True)
+    return render_template("pay/staff_orders.html", q=q, found=found, error=error)
