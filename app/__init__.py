@@ -61,6 +61,7 @@ def register_blueprints(app):
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
     from app.core import views as core_views
     from app.errors import register_error_handlers
+    from app.pay import notify as pay_notify
     from app.learning import api as learning_api
     from app.learning import views as learning_views
     from app.pay import api as pay_api
@@ -78,6 +79,7 @@ def register_blueprints(app):
     app.register_blueprint(wechat_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(wechat_views.bp)
     app.register_blueprint(wechat_callback.bp)
+    app.register_blueprint(pay_notify.bp)
     wechat_views.init_app(app)
     app.register_blueprint(learning_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(learning_views.bp)

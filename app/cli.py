@@ -111,5 +111,7 @@ def wechat_publish_menu():
 
 
 def register(app):
-    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli):
+    from app.pay.cli import pay_cli
+
+    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli, pay_cli):
         app.cli.add_command(group)

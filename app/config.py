@@ -64,6 +64,15 @@ class Config:
         # Background jobs.
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
+        # Learning: heartbeats and anti-idle prompts (see app/learning/playback.py).
+        self.LEARNING_HEARTBEAT_SECONDS = _int("LEARNING_HEARTBEAT_SECONDS", 5)
+        self.LEARNING_TOLERANCE_MS = _int("LEARNING_TOLERANCE_MS", 1000)
+        self.LEARNING_MAX_GAP_SECONDS = _int("LEARNING_MAX_GAP_SECONDS", 30)
+        self.LEARNING_COMPLETE_TOLERANCE = _int("LEARNING_COMPLETE_TOLERANCE", 2)
+        self.LEARNING_PROMPT_MIN_SECONDS = _int("LEARNING_PROMPT_MIN_SECONDS", 180)
+        self.LEARNING_PROMPT_MAX_SECONDS = _int("LEARNING_PROMPT_MAX_SECONDS", 420)
+        self.LEARNING_PROMPT_ATTEMPTS = _int("LEARNING_PROMPT_ATTEMPTS", 3)
+        self.LEARNING_FLUSH_SECONDS = _int("LEARNING_FLUSH_SECONDS", 10)
         # Contact block shown on every page.
         self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")

@@ -4,6 +4,7 @@ import datetime
 from app.accounts.models import AuthEvent
 from app.db import utcnow
 from app.jobs.clock import periodic
+from app.pay import settle
 
 AUTH_EVENT_RETENTION_DAYS = 180
 
@@ -13,3 +14,16 @@ def prune_auth_events():
     """Keep the auth event log for 180 days only (data minimisation)."""
     cutoff = utcnow() - datetime.timedelta(days=AUTH_EVENT_RETENTION_DAYS)
     return AuthEvent.delete().where(AuthEvent.created_at < cutoff).execute()
+
+
+periodic("settle-pending-orders", 60)(settle.settle_pending_orders)  # no notification after a minute: query
+periodic("close-expired-orders", 60)(settle.close_expired_orders)  # past expires_at: query, else close
+periodic("settle-processing-refunds", 60)(settle.settle_processing_refunds)  # refunds still processing: query
+
+
+@periodic("learning-flush", 10)
+def flush_learning():
+    """Fold heartbeats from Redis into the database (at most this interval of watching is at risk)."""
+    from app.learning.flush import flush_dirty
+
+    return flush_dirty()

@@ -1,9 +1,15 @@
-"""Catalogue and "my training" API under /api/v1."""
+"""Catalogue, "my training" and learning API under /api/v1 (the H5 player and the mini-program use it)."""
+import json
+
+from flask import request
+
 from app.accounts.policy import current_user
-from app.api import ApiBlueprint, ok
+from app.api import ApiBlueprint, ok, parse_model
 from app.errors import ApiError
-from app.learning import catalog
-from app.learning.models import Project
+from app.learning import catalog, playback, progress
+from app.learning.models import Course, Enrollment, LearningEvent, Project
+from app.learning.schemas import AnswerIn, HeartbeatIn, StartIn
+from app.security import csrf_exempt
 
 bp = ApiBlueprint("learning_api", __name__)
 
@@ -24,7 +30,84 @@ def project(project_id):
     return ok(catalog.project_view(found, owned, with_courses=True))
 
 
+def owned_project(project_id):
+    user = current_user()
+    found = Project.get_or_none(Project.id == project_id)
+    owns = found is not None and Enrollment.select().where(
+        Enrollment.user == user.id, Enrollment.project == found.id, Enrollment.status == "active").exists()
+    if not owns:
+        raise ApiError("您还没有该培训项目", code="not_enrolled", status=404)
+    return found
+
+
+def owned_course(course_id):
+    course = Course.get_or_none(Course.id == course_id)
+    if course is None:
+        raise ApiError("课程不存在", status=404)
+    owned_project(course.project_id)
+    return course
+
+
 @bp.endpoint("/me/plans")
 def my_plans():
-    """My training: the plans I own (R-9)."""
-    return ok(catalog.my_plans(current_user()))
+    """My training (R-9): owned plans with the credit requirement and completion."""
+    user = current_user()
+    plans = catalog.my_plans(user)
+    for plan in plans:
+        plan["progress"] = progress.plan_progress(user, Project.get_by_id(plan["id"]))
+    return ok(plans)
+
+
+@bp.endpoint("/me/plans/<int:project_id>/courses")
+def plan_courses(project_id):
+    """A plan's courses, paged (?page=1&per_page=10), with each course's chapters done."""
+    found = owned_project(project_id)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    per_page = min(50, max(1, request.args.get("per_page", progress.PER_PAGE, type=int) or progress.PER_PAGE))
+    return ok({**progress.courses_page(current_user(), found, page, per_page),
+               "progress": progress.plan_progress(current_user(), found)})
+
+
+@bp.endpoint("/courses/<int:course_id>")
+def course(course_id):
+    """A course's chapters with their state and where to resume."""
+    return ok(progress.course_detail(current_user(), owned_course(course_id)))
+
+
+@bp.endpoint("/learning/chapters/<int:chapter_id>/sessions", methods=["POST"], body=StartIn)
+def start(chapter_id, data):
+    """Start playing a chapter: a server-issued session; an older one on any device stops earning."""
+    return ok(playback.start_session(current_user(), chapter_id, data.device), "开始学习", 201)
+
+
+@bp.endpoint("/learning/heartbeat", methods=["POST"])
+@csrf_exempt
+def heartbeat():
+    """A heartbeat (timer, pause, page hide, unload via sendBeacon): credited on the server's clock.
+
+    The session id is a secret only this player knows, so the call needs no CSRF token (sendBeacon
+    cannot send one); the body may come as text/plain.
+    """
+    try:
+        payload = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError:
+        raise ApiError("请求体不是有效的 JSON", status=400) from None
+    return ok(playback.heartbeat(current_user(), parse_model(HeartbeatIn, payload)))
+
+
+@bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn)
+def answer(session_id, data):
+    """Answer the open anti-idle question (checked on the server; the answer is never sent)."""
+    return ok(playback.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
+
+
+@bp.endpoint("/staff/learning/events", auth="staff")
+def events():
+    """Staff: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
+    from peewee import fn
+
+    query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, fn.COUNT(LearningEvent.id).alias("n"))
+    if request.args.get("reason"):
+        query = query.where(LearningEvent.reason == request.args["reason"][:24])
+    rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(fn.COUNT(LearningEvent.id).desc())
+    return ok([{"user_id": r.user_id, "reason": r.reason, "count": r.n} for r in rows.limit(200)])

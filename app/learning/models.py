@@ -53,3 +53,68 @@ class Enrollment(BaseModel):
     class Meta:
         table_name = "enrollment"
         indexes = ((("user", "project"), True),)
+
+
+class Chapter(BaseModel):
+    course = peewee.ForeignKeyField(Course, backref="chapters", on_delete="CASCADE")
+    title = peewee.CharField(max_length=80)
+    position = peewee.IntegerField(default=0)
+    video_url = peewee.CharField(max_length=300)
+    duration_seconds = peewee.IntegerField()
+
+    class Meta:
+        table_name = "chapter"
+
+
+class Question(BaseModel):
+    """Anti-idle question bank (R-11): per course, or per project when course is empty."""
+
+    project = peewee.ForeignKeyField(Project, backref="questions", on_delete="CASCADE")
+    course = peewee.ForeignKeyField(Course, null=True, backref="questions", on_delete="CASCADE")
+    text = peewee.CharField(max_length=200)
+    options = peewee.TextField()  # JSON list of strings
+    answer = peewee.IntegerField()  # index into options; never sent to the client
+
+    class Meta:
+        table_name = "question"
+
+
+class ChapterProgress(BaseModel):
+    """What the server credited for one learner and chapter: unique watched seconds, as a bitmap."""
+
+    user = peewee.ForeignKeyField(User, backref="chapter_progress", on_delete="CASCADE")
+    chapter = peewee.ForeignKeyField(Chapter, backref="progress", on_delete="CASCADE")
+    coverage = peewee.BlobField(null=True)  # one bit per second of the chapter
+    watched_seconds = peewee.IntegerField(default=0)
+    last_position = peewee.IntegerField(default=0)
+    completed_at = peewee.DateTimeField(null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "chapter_progress"
+        indexes = ((("user", "chapter"), True),)
+
+
+class CourseCompletion(BaseModel):
+    """A course whose every chapter was watched to the end (R-10): its credit hours count."""
+
+    user = peewee.ForeignKeyField(User, backref="course_completions", on_delete="CASCADE")
+    course = peewee.ForeignKeyField(Course, backref="completions", on_delete="CASCADE")
+    credit_hours = peewee.IntegerField()
+
+    class Meta:
+        table_name = "course_completion"
+        indexes = ((("user", "course"), True),)
+
+
+class LearningEvent(BaseModel):
+    """Rejected or clamped heartbeats and prompt outcomes, for staff to spot suspicious accounts."""
+
+    user = peewee.ForeignKeyField(User, backref="learning_events", on_delete="CASCADE")
+    chapter = peewee.ForeignKeyField(Chapter, null=True, on_delete="SET NULL")
+    session_id = peewee.CharField(max_length=40, default="")
+    reason = peewee.CharField(max_length=24, index=True)
+    detail = peewee.CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "learning_event"

@@ -107,10 +107,10 @@ def notify_url():
 
 # ---- recording -----------------------------------------------------------------------------------
 
-def record(kind, direction, order=None, status_code=None, verified=None, outcome="", **detail):
-    """One PaymentTransaction row; a recording failure is logged, never raised."""
-    order_id = getattr(order, "id", order)
+def record(kind, direction, order=None, status_code=None, verified=None, outcome="", order_no=None, **detail):
+    """One PaymentTransaction row (order: a row, an id, or found by order_no); failures are logged, never raised."""
     try:
+        order_id = getattr(order, "id", order) if order is not None else _order_id(order_no) if order_no else None
         return PaymentTransaction.create(order=order_id, kind=kind, direction=direction, status_code=status_code,
                                          verified=verified, outcome=outcome[:40],
                                          detail=json.dumps(detail, ensure_ascii=False, default=str)[:2000])
@@ -297,7 +297,7 @@ def refund(order, out_refund_no, amount_fen, reason):
     summary = {"out_trade_no": order.order_no, "out_refund_no": out_refund_no, "refund": amount_fen}
     status, body = _call("refund", order.id, client().refund, summary, **kwargs)
     if status != 200:
-        raise _refused("refund", status, body, f"微信支付未受理退款：{body.get('message') or body.get('code')}")
+        raise _refused("refund", status, body, f"微信支付未受理退款：{body.get('message') or body.get('code')}", 409)
     return body
 
 

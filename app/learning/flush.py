@@ -1,0 +1,152 @@
+"""Fold heartbeats from Redis into the database in batches, and what completion then means.
+
+Runs every LEARNING_FLUSH_SECONDS (the clock); a lost Redis or web worker costs at most that interval
+of watched time. Coverage is merged (bitwise OR) with what the database has, so nothing is ever lost.
+"""
+import datetime
+import json
+import logging
+
+from flask import current_app
+
+from app.accounts.models import User
+from app.db import db, utcnow
+from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion, LearningEvent, Project
+from app.learning.playback import DIRTY_KEY, EVENTS_KEY, keys, raw_redis
+from app.redis_client import get_redis
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def merge(a, b):
+    """Bitwise OR of two coverage bitmaps (bytes; Redis bit order)."""
+    a, b = bytes(a or b""), bytes(b or b"")
+    if len(a) < len(b):
+        a, b = b, a
+    return bytes(x | y for x, y in zip(a, b.ljust(len(a), b"\0"), strict=True))
+
+
+def popcount(bitmap):
+    return sum(bin(byte).count("1") for byte in bytes(bitmap or b""))
+
+
+def flush_dirty():
+    """Job: write every (learner, chapter) touched since the last flush; returns how many."""
+    r = get_redis()
+    done = 0
+    while True:
+        members = r.spop(DIRTY_KEY, BATCH)
+        if not members:
+            break
+        finished = []
+        with db.atomic():
+            for member in members:
+                uid, _, chapter_id = member.partition(":")
+                finished += flush_one(int(uid), int(chapter_id))
+        announce(finished)
+        done += len(members)
+    flush_events()
+    return done
+
+
+def flush_and_announce(uid, chapter_id):
+    """Persist one chapter now (its completion must never be lost), then announce finished courses."""
+    with db.atomic():
+        finished = flush_one(uid, chapter_id)
+    announce(finished)
+
+
+def flush_one(uid, chapter_id):
+    """Merge Redis coverage into the database row; returns the (uid, course) pairs completed by it."""
+    k = keys(uid, chapter_id)
+    pipe = raw_redis().pipeline()
+    pipe.get(k["coverage"])
+    pipe.get(k["position"])
+    bitmap, position = pipe.execute()
+    chapter = Chapter.get_or_none(Chapter.id == chapter_id)
+    if chapter is None:
+        return []
+    progress, _ = ChapterProgress.get_or_create(user=uid, chapter=chapter_id)
+    coverage = merge(progress.coverage, bitmap)
+    watched = popcount(coverage)
+    complete = watched >= chapter.duration_seconds - current_app.config["LEARNING_COMPLETE_TOLERANCE"]
+    changes = {"coverage": coverage, "watched_seconds": watched, "updated_at": utcnow()}
+    if position is not None:
+        changes["last_position"] = min(int(position), chapter.duration_seconds)
+    newly_complete = complete and progress.completed_at is None
+    if newly_complete:
+        changes["completed_at"] = utcnow()
+    ChapterProgress.update(**changes).where(ChapterProgress.id == progress.id).execute()
+    if newly_complete and course_check(uid, chapter.course_id):
+        return [(uid, chapter.course_id)]
+    return []
+
+
+def course_check(uid, course_id):
+    """R-10: a course counts once every chapter is complete. True when this call recorded it."""
+    chapters = [c.id for c in Chapter.select(Chapter.id).where(Chapter.course == course_id)]
+    finished = (ChapterProgress.select().where(ChapterProgress.user == uid, ChapterProgress.chapter.in_(chapters),
+                                               ChapterProgress.completed_at.is_null(False)).count())
+    if not chapters or finished < len(chapters):
+        return False
+    course = Course.get_by_id(course_id)
+    _, created = CourseCompletion.get_or_create(user=uid, course=course_id,
+                                                defaults={"credit_hours": course.credit_hours})
+    return created
+
+
+def earned_hours(uid, project_id):
+    rows = (CourseCompletion.select(CourseCompletion.credit_hours).join(Course)
+            .where(CourseCompletion.user == uid, Course.project == project_id))
+    return sum(r.credit_hours for r in rows)
+
+
+def plan_complete(uid, project):
+    """Every course complete and the hours reached."""
+    courses = Course.select().where(Course.project == project.id).count()
+    done = (CourseCompletion.select().join(Course)
+            .where(CourseCompletion.user == uid, Course.project == project.id).count())
+    return courses > 0 and done >= courses and earned_hours(uid, project.id) >= project.credit_hours
+
+
+def announce(finished):
+    """After the commit: a message per finished course, and one when the plan's hours are reached."""
+    for uid, course_id in finished:
+        _course_done_messages(uid, Course.get_by_id(course_id))
+
+
+def _course_done_messages(uid, course):
+    from app.wechat import messages
+
+    user = User.get_by_id(uid)
+    now = utcnow() + datetime.timedelta(hours=8)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    messages.notify(f"course-completed:{uid}:{course.id}", user, "course_completed",
+                    {"course": course.title, "hours": course.credit_hours, "time": now}, url=base + "/learning")
+    project = Project.get_by_id(course.project_id)
+    if plan_complete(uid, project):
+        messages.notify(f"plan-completed:{uid}:{project.id}", user, "plan_completed",
+                        {"project": project.name, "hours": earned_hours(uid, project.id), "time": now},
+                        url=base + "/certs")
+
+
+def flush_events(limit=5000):
+    """Move rejected/clamped heartbeat records and prompt outcomes from Redis into learning_event."""
+    r = get_redis()
+    pipe = r.pipeline()
+    pipe.lrange(EVENTS_KEY, 0, limit - 1)
+    pipe.ltrim(EVENTS_KEY, limit, -1)
+    raw, _ = pipe.execute()
+    rows = []
+    for item in raw:
+        e = json.loads(item)
+        rows.append({"user": int(e["uid"]), "chapter": int(e["chapter"]) if e.get("chapter") else None,
+                     "session_id": (e.get("sid") or "")[:40], "reason": e["reason"][:24],
+                     "detail": (e.get("detail") or "")[:200],
+                     "created_at": datetime.datetime.fromtimestamp(e["at"] / 1000, datetime.UTC).replace(tzinfo=None)})
+    if rows:
+        with db.atomic():
+            for start in range(0, len(rows), 500):
+                LearningEvent.insert_many(rows[start:start + 500]).execute()
+    return len(rows)

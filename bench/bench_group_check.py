@@ -1,0 +1,392 @@
+"""Benchmark: checking a group-purchase list (团体购买名单校验, app/pay/group.py).
+
+Not a test: it prints figures. It seeds N registered learners (default 10,000), some of whom
+already own the plan, sit in another buyer's unpaid order or are deactivated, then checks a
+list of N lines (mostly valid; some with a wrong check digit or date, 15-digit numbers,
+duplicates, unregistered numbers, lower-case x, full-width digits, spaces) several times and
+prints:
+
+  * check_lines: total time per run, and per 1,000 lines (median, min, max);
+  * the database queries of each check (counted on every run, and once with
+    playhouse.test_utils.count_queries): they must not depend on the number of lines;
+  * baselines measured in the same run: the pure-Python format / check-digit pass over the
+    same lines without any database, and the same plus the blind indexes (HMAC), with ratios;
+  * the other steps the page takes: public_view (JSON size), save_check / load_check (Redis),
+    error_workbook, and parse_xlsx of the same list as a 附件2-shaped workbook.
+
+Everything is built and removed by the script: SQLite in a temporary directory (default), or
+with --postgres a fresh database created on BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres) and dropped at the end; Redis database
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/14), FLUSHED before and after. Learners are
+inserted in batches (one argon2 hash for all: nobody logs in here).
+
+Run from the project root:
+
+    .venv/bin/python bench/bench_group_check.py [--postgres] [--lines 10000] [--repeat 5]
+"""
+import argparse
+import datetime
+import gc
+import io
+import json
+import logging
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_group_check.py
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+REGIONS = ("500103", "500108", "500112", "110105", "310104", "440305", "650102", "510107")
+BATCH = 500
+
+
+# ---------------------------------------------------------------------------------------------
+# Database, Redis, app
+# ---------------------------------------------------------------------------------------------
+
+@contextmanager
+def fresh_postgres(admin_url):
+    """An empty database `ce_bench_<random>`, dropped (even if in use) on the way out."""
+    admin = psycopg2.connect(admin_url, connect_timeout=5)
+    admin.autocommit = True
+    name = f"ce_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+@contextmanager
+def fresh_sqlite():
+    with tempfile.TemporaryDirectory(prefix="ce-bench-group-") as folder:
+        yield f"sqlite:///{folder}/bench.sqlite3"
+
+
+@contextmanager
+def flushed_redis(url):
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    client.flushdb()
+    try:
+        yield
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def make_app(db_url, redis_url):
+    from app import create_app
+
+    return create_app({
+        "APP_ENV": "test", "TESTING": True, "SECRET_KEY": "bench-secret-key-for-the-group-check-only",
+        "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SMS_PROVIDER": "outbox",
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 64, "ARGON2_PARALLELISM": 1,
+    })
+
+
+def identity(i):
+    """A valid ID number and a distinct mobile for learner `i` (distinct for i < 144,000)."""
+    from app.accounts import rules
+
+    birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=(i * 13) % 18000)
+    first17 = f"{REGIONS[(i // 18000) % len(REGIONS)]}{birth:%Y%m%d}{i % 1000:03d}"
+    return first17 + rules.check_digit(first17), f"13{i:09d}"
+
+
+def seed(n, rng):
+    """N learners, a buyer, another buyer, the project; returns what the list is built from."""
+    from app.accounts import passwords, service
+    from app.accounts.models import User
+    from app.db import db, utcnow
+    from app.learning.models import Enrollment, Project
+    from app.pay import orders
+
+    password_hash = passwords.hash_password("Bench2026pass")
+    now = utcnow()
+    numbers = [identity(i)[0] for i in range(n + 2)]
+    rows = []
+    for i in range(n + 2):
+        number, mobile = identity(i)
+        rows.append({"name": f"学员{i}", "gender": "M" if int(number[16]) % 2 else "F",
+                     "password_hash": password_hash, "role": "learner", "created_at": now, "updated_at": now,
+                     "data_confirmed_at": now, **service._pii_columns(number, mobile)})
+    with db.atomic():
+        for start in range(0, len(rows), BATCH):
+            User.insert_many(rows[start:start + BATCH]).execute()
+    ids = dict(User.select(User.id_number_hash, User.id).tuples())
+    from app.pii import cipher
+
+    user_ids = [ids[cipher().index(number, "id_number")] for number in numbers]
+    buyer, other_buyer = User.get_by_id(user_ids[n]), User.get_by_id(user_ids[n + 1])
+    learners = list(range(n))
+    project = Project.create(year=now.year, name=f"{now.year}年公需科目", price_fen=9900,
+                             sale_start=now - datetime.timedelta(days=1), sale_end=now + datetime.timedelta(days=90))
+    shuffled = rng.sample(learners, len(learners))
+    owners = shuffled[: n * 5 // 100]  # 5 % already own the plan
+    pending = shuffled[len(owners): len(owners) + n * 2 // 100]  # 2 % in another buyer's unpaid order
+    inactive = shuffled[len(owners) + len(pending): len(owners) + len(pending) + n // 200]  # 0.5 % deactivated
+    with db.atomic():
+        for start in range(0, len(owners), BATCH):
+            Enrollment.insert_many([{"user": user_ids[i], "project": project.id, "source": "grant", "created_at": now}
+                                    for i in owners[start:start + BATCH]]).execute()
+        User.update(is_active=False).where(User.id.in_([user_ids[i] for i in inactive])).execute()
+    if pending:
+        orders.create_group_order(other_buyer, project.id, [user_ids[i] for i in pending], None)
+    return numbers[:n], project, buyer, {"owners": len(owners), "pending": len(pending), "inactive": len(inactive)}
+
+
+def build_list(numbers, lines, rng):
+    """`lines` lines: mostly registered numbers as a unit would paste them, and the usual mistakes."""
+    out, registered = [], list(numbers)
+    rng.shuffle(registered)
+    pool = iter(registered)
+    kinds = {"registered": 0, "wrong_check_digit": 0, "bad_date": 0, "old_15_digit": 0, "duplicate": 0,
+             "unregistered": 0}
+    for i in range(lines):
+        roll = rng.random()
+        number = next(pool, None)
+        if roll < 0.015 or number is None and roll < 0.5:
+            kind, text = "unregistered", identity(200_000 + i)[0]
+        elif roll < 0.025:
+            kind, text = "wrong_check_digit", number[:17] + ("0" if number[17] != "0" else "1")
+        elif roll < 0.03:
+            kind, text = "bad_date", number[:10] + "0230" + number[14:]
+        elif roll < 0.035:
+            kind, text = "old_15_digit", number[:6] + number[8:17]
+        elif roll < 0.055 and out:
+            kind, text = "duplicate", rng.choice(out)
+        else:
+            kind, text = "registered", number
+            variant = rng.random()
+            if variant < 0.05:
+                text = text.lower()
+            elif variant < 0.08:
+                text = text.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+            elif variant < 0.12:
+                text = f"  {text[:6]} {text[6:14]} {text[14:]} "
+        kinds[kind] += 1
+        out.append(text)
+    return out, kinds
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------------------------
+
+class QueryCounter:
+    """Counts execute_sql calls on the database object (cheap enough to leave on while timing)."""
+
+    def __init__(self, database):
+        self.database, self.count = database, 0
+
+    def __enter__(self):
+        original = type(self.database).execute_sql
+
+        def counting(*args, **kwargs):
+            self.count += 1
+            return original(self.database, *args, **kwargs)
+
+        self.database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        del self.database.execute_sql
+
+
+def format_pass(lines):
+    """Baseline 1: what check_lines does per line without the database: normalise, GB 11643, duplicates."""
+    from app.accounts import rules
+    from app.pay import group
+
+    today = datetime.date.today()
+    seen, ok = set(), 0
+    for raw in lines:
+        try:
+            number = rules.clean_id_number(group.normalise(raw), today)
+        except ValueError:
+            continue
+        if number not in seen:
+            seen.add(number)
+            ok += 1
+    return seen
+
+
+def format_and_index_pass(lines):
+    """Baseline 2: the same plus the blind indexes under every key (HMAC-SHA256), still no database."""
+    from app.pii import cipher
+
+    c = cipher()
+    return [h for number in format_pass(lines) for h in c.all_indexes(number, "id_number")]
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    value = fn(*args)
+    return time.perf_counter() - start, value
+
+
+def per_thousand(seconds, lines):
+    return seconds * 1000 / lines * 1000  # ms per 1,000 lines
+
+
+def form_xlsx(lines):
+    """The list as the unit's 附件2 workbook (text cells), for parse_xlsx."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()  # not write-only: like Excel, it records the sheet's size up front
+    ws = wb.active
+    ws.title = "学员名单"
+    ws.append(["附件2"])
+    ws.append(["区县：渝中区", None, "单位：重庆市某某局", None, "联系人：李经办"])
+    ws.append(["序号", "姓名", "身份证号码", "手机号码", "性别", "备注"])
+    for i, text in enumerate(lines, 1):
+        ws.append([i, "学员", text, f"139{i:08d}", "男", ""])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def run(opts, db_url, engine_label):
+    from playhouse.test_utils import count_queries
+
+    from app.db import db, migrate
+    from app.pay import group
+
+    rng = random.Random(opts.seed)
+    flask_app = make_app(db_url, opts.redis_url)
+    with flask_app.app_context():
+        db.connect(reuse_if_open=True)
+        migrate()
+        seconds, (numbers, project, buyer, situation) = timed(seed, opts.lines, rng)
+        lines, kinds = build_list(numbers, min(opts.lines, group.MAX_LINES), rng)
+        n = len(lines)
+        print(f"engine           {engine_label}")
+        print(f"seeded           {opts.lines:,} learners in {seconds:.1f} s  (already own the plan: "
+              f"{situation['owners']:,}, in another unpaid order: {situation['pending']:,}, "
+              f"deactivated: {situation['inactive']:,})")
+        print("list             " + f"{n:,} lines: " + ", ".join(f"{k} {v:,}" for k, v in kinds.items()))
+
+        cold, result = timed(group.check_lines, project, lines, buyer)
+        runs, counted, base1, base2 = [], [], [], []
+        for _ in range(opts.repeat):  # interleaved, so that a busy moment hits all three alike
+            gc.collect()
+            with QueryCounter(db.obj) as counter:
+                seconds, result = timed(group.check_lines, project, lines, buyer)
+            runs.append(seconds)
+            counted.append(counter.count)
+            gc.collect()
+            base1.append(timed(format_pass, lines)[0])
+            gc.collect()
+            base2.append(timed(format_and_index_pass, lines)[0])
+        peewee_log = logging.getLogger("peewee")
+        peewee_log.propagate = False  # count_queries turns on DEBUG: keep 10,000-value SQL off the console
+        try:
+            with count_queries() as q:
+                group.check_lines(project, lines, buyer)
+            with count_queries() as q_small:
+                group.check_lines(project, lines[:10], buyer)
+        finally:
+            peewee_log.propagate = True
+
+        counts = result["counts"]
+        print(f"result           ok {counts['ok']:,}, error {counts['error']:,}: "
+              + ", ".join(f"{k} {v:,}" for k, v in sorted(counts["by_code"].items())))
+        print()
+        print(f"{'':34}{'total ms':>10}{'ms per 1,000 lines':>32}")
+        print(f"{'':34}{'median':>10}{'median':>12}{'min':>10}{'max':>10}")
+
+        def row(label, samples):
+            per = [per_thousand(s, n) for s in samples]
+            print(f"{label:34}{statistics.median(samples) * 1000:10.1f}{statistics.median(per):12.2f}"
+                  f"{min(per):10.2f}{max(per):10.2f}")
+
+        row(f"check_lines ({opts.repeat} runs)", runs)
+        row("baseline: format + check digit", base1)
+        row("baseline: format + blind indexes", base2)
+        print(f"{'check_lines, first (cold) run':34}{cold * 1000:10.1f}")
+        ratio1 = statistics.median(runs) / statistics.median(base1)
+        ratio2 = statistics.median(runs) / statistics.median(base2)
+        db_share = statistics.median(runs) - statistics.median(base2)
+        print(f"ratio check_lines / format baseline           {ratio1:.1f}x")
+        print(f"ratio check_lines / format + index baseline   {ratio2:.1f}x   "
+              f"(database + bookkeeping ~ {db_share * 1000:.0f} ms per check)")
+        print(f"queries per check   counted per run: {counted}   count_queries: {q.count} "
+              f"({n:,} lines), {q_small.count} (10 lines)")
+        if len(set(counted + [q.count, q_small.count])) != 1:
+            print("WARNING: the number of queries varies")
+
+        # The other steps of the page.
+        view = group.public_view(result)
+        view_bytes = len(json.dumps(view, ensure_ascii=False).encode())
+        save_s, check_id = timed(group.save_check, result, buyer, project)
+        from app.redis_client import get_redis
+
+        stored = get_redis().strlen(f"group:check:{check_id}")
+        load_s, saved = timed(group.load_check, check_id, buyer)
+        wb_s, data = timed(group.error_workbook, saved)
+        xlsx = form_xlsx(lines)
+        parse_s, parsed = timed(group.parse_xlsx, xlsx)
+        check_x_s, result_x = timed(group.check_lines, project, parsed, buyer)
+        assert result_x["counts"]["ok"] == counts["ok"]
+        print()
+        print(f"public_view          {view_bytes / 1024:.0f} KiB of JSON")
+        print(f"save_check           {save_s * 1000:.1f} ms, {stored / 1024:.0f} KiB in Redis")
+        print(f"load_check           {load_s * 1000:.1f} ms")
+        print(f"error_workbook       {wb_s * 1000:.1f} ms for {counts['error']:,} lines, {len(data) / 1024:.0f} KiB")
+        print(f"parse_xlsx           {parse_s * 1000:.1f} ms for a {len(xlsx) / 1024:.0f} KiB 附件2 workbook "
+              f"of {len(parsed):,} rows (then check_lines {check_x_s * 1000:.1f} ms)")
+        db.close()
+    database = flask_app.extensions["database"]
+    if hasattr(database, "close_all"):
+        database.close_all()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--lines", type=int, default=10_000, help="learners seeded and lines checked")
+    parser.add_argument("--repeat", type=int, default=5, help="timed checks")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed of the list")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
+    opts = parser.parse_args()
+    logging.getLogger().setLevel(logging.WARNING)  # order creation logs at INFO
+    import peewee
+
+    print(f"Python {platform.python_version()}, peewee {peewee.__version__}, {os.cpu_count()} CPUs, "
+          f"{platform.machine()}, load average {os.getloadavg()[0]:.2f} at start")
+    with flushed_redis(opts.redis_url):
+        if opts.postgres:
+            with fresh_postgres(opts.postgres_url) as url:
+                admin = psycopg2.connect(opts.postgres_url)
+                version = admin.server_version
+                admin.close()
+                run(opts, url, f"PostgreSQL {version // 10000}.{version % 10000} (fresh database, dropped after)")
+        else:
+            with fresh_sqlite() as url:
+                limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                run(opts, url, f"SQLite {sqlite3.sqlite_version} (temp file, WAL; variable limit {limit:,})")
+
+
+if __name__ == "__main__":
+    main()
