@@ -61,10 +61,10 @@ def register_blueprints(app):
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
     from app.core import views as core_views
     from app.errors import register_error_handlers
-    from app.pay import notify as pay_notify
     from app.learning import api as learning_api
     from app.learning import views as learning_views
     from app.pay import api as pay_api
+    from app.pay import notify as pay_notify
     from app.pay import views as pay_views
     from app.wechat import api as wechat_api
     from app.wechat import callback as wechat_callback

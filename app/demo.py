@@ -1,8 +1,9 @@
 """Demo accounts and catalogue for a local run (the README lists them). Idempotent."""
 import datetime
+import json
 
 from app.accounts import rules, service
-from app.learning.models import Course, Project
+from app.learning.models import Chapter, Course, Project, Question
 
 DEMO_PASSWORD = "Demo2026"
 STAFF_PASSWORD = "Staff2026"
@@ -38,6 +39,19 @@ COURSES_2026 = [
 ]
 
 
+# Short videos shipped with the project (made with ffmpeg's test source); nothing is downloaded.
+DEMO_VIDEOS = [("/static/demo/chapter-12s.webm", 12), ("/static/demo/chapter-20s.webm", 20)]
+QUESTIONS = [
+    ("专业技术人员每年须完成多少学时的公需科目？", ["10 学时", "20 学时", "30 学时", "40 学时"], 2),
+    ("一门课程的学时什么时候计入？", ["打开课程即可", "全部章节看完后", "答对一道题后", "购买后立即"], 1),
+    ("下列哪种做法不计入学习时长？",
+     ["1 倍速连续播放", "倍速播放或拖动进度条", "暂停后继续播放", "按时回答弹出的问题"], 1),
+    ("忘记登录密码可以怎样找回？", ["用注册手机号接收短信验证码", "重新注册一个账号", "发送电子邮件"], 0),
+    ("电子发票应在什么时候申请？", ["付款当年", "任意年份", "次年年底前"], 0),
+    ("学时证书上的电子签章还需要另外盖章吗？", ["需要单位盖章", "不需要"], 1),
+]
+
+
 def seed_catalogue():
     """The 2026 public compulsory subjects (on sale) and 2025's (sale ended)."""
     lines = []
@@ -51,7 +65,13 @@ def seed_catalogue():
                 sale_start=datetime.datetime(year, 1, 1) - datetime.timedelta(hours=8),
                 sale_end=datetime.datetime(year + 1, 1, 1) - datetime.timedelta(hours=8))
             for position, (title, lecturer, hours) in enumerate(courses):
-                Course.create(project=project.id, title=title, lecturer=lecturer, credit_hours=hours,
-                              position=position)
+                course = Course.create(project=project.id, title=title, lecturer=lecturer, credit_hours=hours,
+                                       position=position)
+                for index, (video, seconds) in enumerate(DEMO_VIDEOS):
+                    Chapter.create(course=course.id, title=f"第{index + 1}讲", position=index, video_url=video,
+                                   duration_seconds=seconds)
+            for text, options, answer in QUESTIONS:
+                Question.create(project=project.id, text=text, options=json.dumps(options, ensure_ascii=False),
+                                answer=answer)
         lines.append(f"project  {name}  price {price / 100:.2f} yuan, {len(courses)} courses")
     return lines

@@ -41,6 +41,9 @@ def main():
     env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"),
                PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}"),
                FLASK_APP="wsgi", PYTHONUNBUFFERED="1")
+    # The demo chapters last 12-20 seconds: ask the anti-idle questions early enough to be seen.
+    env.setdefault("LEARNING_PROMPT_MIN_SECONDS", "6")
+    env.setdefault("LEARNING_PROMPT_MAX_SECONDS", "10")
     redis_url, embedded = resolve_redis_url(Config().REDIS_URL)
     env["REDIS_URL"] = redis_url
     flask = [sys.executable, "-m", "flask"]

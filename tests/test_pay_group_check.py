@@ -190,6 +190,17 @@ def test_query_count_does_not_grow_with_the_list(app, world):
     assert r_large["counts"]["ok"] == 330 - 10 - 20 == len(r_large["valid_user_ids"])
 
 
+def test_lookup_split_when_sqlite_would_refuse_so_many_values(world, monkeypatch):
+    """Only when lines x keys exceed the bound-variable limit is the account look-up split."""
+    lines = ["500103199003077657", "11010519491231002X", "500108198506121223", make_id(1), make_id(500)]
+    expected = group.check_lines(world.project, lines)
+    monkeypatch.setattr(group, "_param_limit", lambda: 2)
+    with count_queries() as q:
+        split = group.check_lines(world.project, lines)
+    assert split == expected
+    assert q.count == 3 + 2  # 5 hashes in 3 look-ups of at most 2, then enrollments and seats
+
+
 def test_rotation_in_progress_still_one_lookup(app_factory, app, world):
     """Accounts indexed under the old key are found while the new key is primary, in one query."""
     old = app.config["PII_KEYS"]

@@ -102,7 +102,17 @@ def group_check_upload():
     return ok(_checked(project, group_module().parse_xlsx(upload.read())))
 
 
+def limit_checks(user):
+    """A check tells whether ID numbers are registered: at most 30 checks an hour per account."""
+    from app import ratelimit
+
+    count, left = ratelimit.hit(f"group-check:{user.id}", 3600)
+    if count > 30:
+        raise ApiError(f"名单校验过于频繁，请 {ratelimit.minutes(left)} 分钟后再试", status=429)
+
+
 def _checked(project, lines):
+    limit_checks(current_user())
     result = group_module().check_lines(project, lines, buyer=current_user())
     check_id = group_module().save_check(result, current_user(), project)
     return {**group_module().public_view(result), "check_id": check_id,

@@ -116,7 +116,7 @@ def normalise(raw):
 
 def display(raw):
     """A line as shown and stored: control characters out, trimmed, at most RAW_DISPLAY_CHARS."""
-    text = _CONTROL.sub(" ", str(raw)).strip()
+    text = _CONTROL.sub(" ", str(raw).translate(_INVISIBLE)).strip()
     return text if len(text) <= RAW_DISPLAY_CHARS else text[:RAW_DISPLAY_CHARS - 1] + "…"
 
 
@@ -338,7 +338,15 @@ def check_lines(project, raw_lines, buyer=None):
 
     `raw_lines`: strings (numbered by position, as from split_lines) or Entry items (as from
     parse_xlsx). `buyer` (optional) only words the reason of a line already in one of the
-    buyer's own unpaid orders. Returns a JSON-ready dict, see the report / public_view.
+    buyer's own unpaid orders (with its order number). Returns a JSON-ready dict:
+
+        project_id, source ("text" | "xlsx"), sheet (xlsx: name, header_row, district/unit/contact),
+        lines: [{no, raw, id_number, masked, status ("ok" | "error"), code, reason, user_id, name}],
+        valid_user_ids (in list order), counts {total, ok, error, by_code}, unit_price_fen, amount_fen
+
+    code (None when ok): invalid, excel_number, missing, duplicate, not_registered, inactive,
+    owned, pending_order. A duplicate, owned, pending or inactive line carries the account's
+    user_id and name too; only "ok" lines are in valid_user_ids.
     """
     entries = _entries(raw_lines)
     today = datetime.date.today()
@@ -501,7 +509,8 @@ def save_check(result, buyer, project):
     payload = {
         "check_id": check_id, "buyer_id": buyer.id, "project_id": project.id,
         "created_at": utcnow().isoformat() + "Z", "source": result.get("source", "text"),
-        "sheet": result.get("sheet"), "counts": result["counts"], "valid_user_ids": result["valid_user_ids"],
+        "sheet": {k: v for k, v in (result.get("sheet") or {}).items() if k != "contact"} or None,
+        "counts": result["counts"], "valid_user_ids": result["valid_user_ids"],
         "unit_price_fen": result.get("unit_price_fen"), "amount_fen": result.get("amount_fen"),
         "lines": [_slim(line) for line in result["lines"]],
     }

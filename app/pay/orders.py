@@ -85,6 +85,9 @@ def create_group_order(buyer, project_id, user_ids, invoice):
     if not user_ids:
         raise ApiError("没有可购买的学员", status=422)
     with db.atomic():
+        active = {u.id for u in User.select(User.id).where(User.id.in_(user_ids), User.is_active == True)}  # noqa: E712
+        if len(active) != len(user_ids):
+            raise ApiError("名单中有账号已停用，请重新校验名单", code="conflict", status=409)
         taken = owners(project, user_ids) | in_open_orders(project, user_ids)
         if taken:
             raise ApiError(f"有 {len(taken)} 位学员已拥有该项目或已在其他待支付订单中，请重新校验名单",

@@ -12,7 +12,7 @@ from app.api import parse_model
 from app.errors import ApiError
 from app.learning import catalog
 from app.pay import orders
-from app.pay.api import GROUP_BODY_LIMIT, errors_file, find_order, group_module, pay_order
+from app.pay.api import GROUP_BODY_LIMIT, errors_file, find_order, group_module, limit_checks, pay_order
 from app.pay.schemas import InvoiceIn
 
 bp = Blueprint("pay_pages", __name__)
@@ -114,6 +114,7 @@ def group_page():
         request.max_content_length = GROUP_BODY_LIMIT
         try:
             project = orders.on_sale_project(selected or 0)
+            limit_checks(current_user())
             group = group_module()
             upload = request.files.get("file")
             lines = group.parse_xlsx(upload.read()) if upload and upload.filename else \
