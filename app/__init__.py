@@ -59,6 +59,8 @@ def register_blueprints(app):
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
+    from app.certs import api as certs_api
+    from app.certs import views as certs_views
     from app.core import views as core_views
     from app.errors import register_error_handlers
     from app.learning import api as learning_api
@@ -85,6 +87,8 @@ def register_blueprints(app):
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(pay_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(pay_views.bp)
+    app.register_blueprint(certs_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(certs_views.bp)
     register_error_handlers(app)
 
 

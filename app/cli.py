@@ -64,10 +64,11 @@ def keys_rotate():
 @demo_cli.command("seed")
 def demo_seed():
     """Create the demo accounts (idempotent)."""
+    from app.certs.cli import seed_demo_units
     from app.demo import seed
 
     with db.connection_context():
-        for line in seed():
+        for line in seed() + seed_demo_units():
             click.echo(line)
 
 
@@ -111,7 +112,8 @@ def wechat_publish_menu():
 
 
 def register(app):
+    from app.certs.cli import certs_cli
     from app.pay.cli import pay_cli
 
-    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli, pay_cli):
+    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli, pay_cli, certs_cli):
         app.cli.add_command(group)

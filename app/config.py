@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-key-not-for-production"
 # A fixed development key so a laptop database survives restarts; production must set its own.
 DEV_PII_KEYS = "dev1:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
+DEV_CERT_SIGNING_KEY = "dev-only-certificate-signing-key-not-for-production"
 
 
 def _bool(value, default=False):
@@ -78,8 +79,18 @@ class Config:
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._certificates(e)
         self._wechat(e)
         self.TESTING = False
+
+    def _certificates(self, e):
+        """Certificates (app/certs): the issuing body, the fingerprint key, the embedded font, links."""
+        self.CERT_ISSUER = e.get("CERT_ISSUER", self.PLATFORM_NAME)
+        self.CERT_SIGNING_KEY = e.get("CERT_SIGNING_KEY", DEV_CERT_SIGNING_KEY)
+        # Earlier keys, comma-separated: certificates fingerprinted with them still verify.
+        self.CERT_SIGNING_OLD_KEYS = e.get("CERT_SIGNING_OLD_KEYS", "")
+        self.CERT_FONT_PATH = e.get("CERT_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+        self.CERT_LINK_DAYS = _int("CERT_LINK_DAYS", 7)
 
     def _wechat(self, e):
         """WeChat apps and WeChat Pay. Development points every SDK at the project's sandbox."""
@@ -134,6 +145,9 @@ def check_production(cfg):
     problems = []
     if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEV_SECRET or len(cfg["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    key = cfg.get("CERT_SIGNING_KEY") or ""
+    if key == DEV_CERT_SIGNING_KEY or len(key) < 32:
+        problems.append("CERT_SIGNING_KEY must be set to a random value of at least 32 characters")
     if not cfg.get("PII_KEYS") or cfg["PII_KEYS"] == DEV_PII_KEYS:
         problems.append("PII_KEYS must be set (generate with `flask keys new`)")
     if str(cfg.get("DATABASE_URL", "")).startswith("sqlite"):

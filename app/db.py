@@ -39,7 +39,7 @@ def open_database(url, pool_size=0):
     if pool_size and url.split("://", 1)[0] in ("postgres", "postgresql"):
         scheme, rest = url.split("://", 1)
         separator = "&" if "?" in rest else "?"
-        url = f"{scheme}+pool://{rest}{separator}max_connections={pool_size}&stale_timeout=300"
+        url = f"{scheme}+pool://{rest}{separator}max_connections={pool_size}&stale_timeout=300&timeout=10"
     return connect(url)
 
 

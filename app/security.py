@@ -94,9 +94,7 @@ def _headers(response):
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "DENY")
     h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                 "media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    h.setdefault("Content-Security-Policy", current_app.extensions["csp"])
     if current_app.config["SESSION_COOKIE_SECURE"]:
         h.setdefault("Strict-Transport-Security", "max-age=31536000")
     if "Cache-Control" not in h and response.mimetype in ("text/html", "application/json"):
@@ -104,7 +102,18 @@ def _headers(response):
     return response
 
 
+def content_security_policy(config):
+    """Same-origin everything; forms may also lead (through redirects) to WeChat's OAuth page."""
+    from urllib.parse import urlsplit
+
+    oauth = urlsplit(config.get("WECHAT_OPEN_BASE") or "")
+    oauth_origin = f" {oauth.scheme}://{oauth.netloc}" if oauth.netloc else ""
+    return ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'{oauth_origin}")
+
+
 def init_app(app):
+    app.extensions["csp"] = content_security_policy(app.config)
     app.session_interface = RedisSessionInterface()
     app.before_request(_check_csrf)
     app.after_request(_headers)

@@ -41,7 +41,7 @@ def id_number(n):
     """A valid 18-digit ID number (checksum included); even sequence digit: female."""
     base = f"11010519900101{n:03d}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return base + "10X98765432"[sum(int(d) * w for d, w in zip(base, weights)) % 11]
+    return base + "10X98765432"[sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11]
 
 
 def make_user(n, role="learner", name="李四"):
@@ -99,34 +99,34 @@ def paid_at_sandbox(sandbox_api, order, notify="lost", **extra):
     return sandbox_api.post("/pay/pay", {"out_trade_no": order.order_no, "notify": notify, **extra})["transaction"]
 
 
-# ---- fixtures ------------------------------------------------------------------------------------
+# ---- fixtures (named *_fixture so that the other pay test modules can import them) -----------------
 
-@pytest.fixture(autouse=True)
-def fast_sandbox(sandbox, monkeypatch):
+@pytest.fixture(name="fast_sandbox", autouse=True)
+def fast_sandbox_fixture(sandbox, monkeypatch):
     """Quick notification retries; refunds complete only when a test says so."""
-    monkeypatch.setitem(sandbox.app.config, "WECHAT_SANDBOX_NOTIFY_RETRY", "0.3,0.5,1,2")
+    monkeypatch.setitem(sandbox.app.config, "WECHAT_SANDBOX_NOTIFY_RETRY", "0.3,0.5,1,2,3")
     monkeypatch.setitem(sandbox.app.config, "WECHAT_SANDBOX_REFUND_DELAY", -1)
 
 
-@pytest.fixture
-def project(app):
+@pytest.fixture(name="project")
+def project_fixture(app):
     now = utcnow()
     return Project.create(year=2026, name="2026年度专业技术人员公需科目", price_fen=PRICE,
                           sale_start=now - datetime.timedelta(days=1), sale_end=now + datetime.timedelta(days=30))
 
 
-@pytest.fixture
-def buyer(app):
+@pytest.fixture(name="buyer")
+def buyer_fixture(app):
     return make_user(1, name="王小明")
 
 
-@pytest.fixture
-def staff(app):
+@pytest.fixture(name="staff")
+def staff_fixture(app):
     return make_user(900, role="staff", name="赵老师")
 
 
-@pytest.fixture
-def order(project, buyer):
+@pytest.fixture(name="order")
+def order_fixture(project, buyer):
     return orders.create_individual_order(buyer, project.id, None)
 
 
@@ -199,11 +199,15 @@ def test_prepay_refused_for_expired_paid_or_closed_orders(app, sandbox_api, orde
     assert rows() == [] and sandbox_api.get("/pay/transactions")["transactions"] == []
 
 
-def test_switching_channel_on_an_opened_order_is_refused(order):
-    gateway.prepay(order, "native")
+def test_switching_channel_closes_the_opened_order_so_the_learner_orders_again(sandbox_api, order, project, buyer):
+    gateway.prepay(order, "native")  # the QR code on a PC
     with pytest.raises(ApiError) as err:
-        gateway.prepay(order, "jsapi", openid=OPENID)
-    assert err.value.status == 409
+        gateway.prepay(order, "jsapi", openid=OPENID)  # then inside WeChat: the same number cannot change payer
+    assert (err.value.status, err.value.code) == (409, "order_closed")
+    assert reload(order).status == "closed" and sandbox_txn(sandbox_api, order.order_no)["trade_state"] == "CLOSED"
+    again = orders.create_individual_order(buyer, project.id, None)
+    assert again.order_no != order.order_no
+    assert gateway.prepay(again, "jsapi", openid=OPENID)["package"].startswith("prepay_id=")
 
 
 def test_prepay_of_an_order_already_paid_at_wechat_queues_a_settle(app, sandbox_api, order, drain):

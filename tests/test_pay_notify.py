@@ -11,9 +11,21 @@ from app.pay import gateway, settle
 from app.pay.models import Order, PaymentTransaction
 from app.wechat import login
 from app.wechat.models import WechatMessage
-from tests.test_pay_gateway import (PRICE, buyer, fast_sandbox, order, paid_at_sandbox, post_notification,  # noqa: F401
-                                    project, reload, rows, sandbox_notices, sandbox_txn, signed_notification,
-                                    wait_until)
+from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
+    PRICE,
+    buyer_fixture,
+    fast_sandbox_fixture,
+    order_fixture,
+    paid_at_sandbox,
+    post_notification,
+    project_fixture,
+    reload,
+    rows,
+    sandbox_notices,
+    sandbox_txn,
+    signed_notification,
+    wait_until,
+)
 
 
 def paid_rows(order):
@@ -155,7 +167,8 @@ def test_expired_timestamp_is_refused(app, sandbox, sandbox_api, opened, live_se
 
 def test_unknown_order_is_refused_with_400(app, sandbox, sandbox_api, opened, live_server):
     txn = paid_at_sandbox(sandbox_api, opened)
-    resp = post_notification(live_server, *signed_notification(sandbox, {**txn, "out_trade_no": "CE20990101000000999999"}))
+    unknown = {**txn, "out_trade_no": "CE20990101000000999999"}
+    resp = post_notification(live_server, *signed_notification(sandbox, unknown))
     assert resp.status_code == 400 and resp.json() == {"code": "FAIL", "message": "订单不存在"}
     row = rows(kind="notify")[-1]
     assert (row.order_id, row.outcome) == (None, "refused:unknown_order")

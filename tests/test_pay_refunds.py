@@ -9,9 +9,22 @@ from app.errors import ApiError
 from app.learning.models import Enrollment
 from app.pay import gateway, orders, settle
 from app.pay.models import Order, OrderSeat, Refund
-from tests.test_pay_gateway import (PRICE, buyer, fast_sandbox, make_user, order, paid_at_sandbox,  # noqa: F401
-                                    pay_and_settle, post_notification, project, reload, rows, signed_notification,
-                                    staff, wait_until)
+from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
+    PRICE,
+    buyer_fixture,
+    fast_sandbox_fixture,
+    make_user,
+    order_fixture,
+    paid_at_sandbox,
+    pay_and_settle,
+    post_notification,
+    project_fixture,
+    reload,
+    rows,
+    signed_notification,
+    staff_fixture,
+    wait_until,
+)
 
 
 def group_order(project, buyer, count, first=10):

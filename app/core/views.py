@@ -1,7 +1,7 @@
 """Pages every visitor sees: home, help and contact (R-3), health check."""
 from flask import Blueprint, current_app, jsonify, render_template
 
-from app.accounts.policy import current_user, page
+from app.accounts.policy import current_user
 from app.db import db
 from app.masking import mask_id, mask_mobile
 from app.redis_client import get_redis
@@ -31,13 +31,6 @@ def _mask_id(value):
 @bp.route("/help")
 def help_page():
     return render_template("core/help.html")
-
-
-@bp.route("/certs")
-@page()
-def my_certificates():
-    """My certificates (R-13): finished plans; empty until one is finished."""
-    return render_template("core/certs.html")
 
 
 @bp.route("/healthz")

@@ -40,10 +40,14 @@ def flush_dirty():
         if not members:
             break
         finished = []
-        with db.atomic():
-            for member in members:
-                uid, _, chapter_id = member.partition(":")
-                finished += flush_one(int(uid), int(chapter_id))
+        try:
+            with db.atomic():
+                for member in sorted(members):  # one lock order for concurrent flushers
+                    uid, _, chapter_id = member.partition(":")
+                    finished += flush_one(int(uid), int(chapter_id))
+        except BaseException:
+            r.sadd(DIRTY_KEY, *members)  # rolled back: still to do, by the next run
+            raise
         announce(finished)
         done += len(members)
     flush_events()
@@ -67,7 +71,14 @@ def flush_one(uid, chapter_id):
     chapter = Chapter.get_or_none(Chapter.id == chapter_id)
     if chapter is None:
         return []
-    progress, _ = ChapterProgress.get_or_create(user=uid, chapter=chapter_id)
+    query = ChapterProgress.select().where(ChapterProgress.user == uid, ChapterProgress.chapter == chapter_id)
+    if getattr(db.obj, "for_update", False):
+        # Concurrent flushers (the clock's job, a completion in a web request) merge one after the other,
+        # so neither overwrites the other's merge with an older bitmap. (SQLite has one writer anyway.)
+        query = query.for_update()
+    progress = query.get_or_none()
+    if progress is None:
+        progress, _ = ChapterProgress.get_or_create(user=uid, chapter=chapter_id)
     coverage = merge(progress.coverage, bitmap)
     watched = popcount(coverage)
     complete = watched >= chapter.duration_seconds - current_app.config["LEARNING_COMPLETE_TOLERANCE"]
@@ -132,21 +143,39 @@ def _course_done_messages(uid, course):
 
 
 def flush_events(limit=5000):
-    """Move rejected/clamped heartbeat records and prompt outcomes from Redis into learning_event."""
+    """Move rejected/clamped heartbeat records and prompt outcomes from Redis into learning_event.
+
+    The chapter id in a record comes from the client: one that does not exist is stored as empty rather
+    than failing the batch. If the insert fails, the records go back to the head of the list.
+    """
     r = get_redis()
     pipe = r.pipeline()
     pipe.lrange(EVENTS_KEY, 0, limit - 1)
     pipe.ltrim(EVENTS_KEY, limit, -1)
     raw, _ = pipe.execute()
-    rows = []
-    for item in raw:
-        e = json.loads(item)
-        rows.append({"user": int(e["uid"]), "chapter": int(e["chapter"]) if e.get("chapter") else None,
-                     "session_id": (e.get("sid") or "")[:40], "reason": e["reason"][:24],
-                     "detail": (e.get("detail") or "")[:200],
-                     "created_at": datetime.datetime.fromtimestamp(e["at"] / 1000, datetime.UTC).replace(tzinfo=None)})
-    if rows:
-        with db.atomic():
-            for start in range(0, len(rows), 500):
-                LearningEvent.insert_many(rows[start:start + 500]).execute()
+    if not raw:
+        return 0
+    try:
+        events = [json.loads(item) for item in raw]
+        users = {int(e["uid"]) for e in events}
+        chapters = {int(e["chapter"]) for e in events if str(e.get("chapter") or "").isdigit()}
+        users &= {u.id for u in User.select(User.id).where(User.id.in_(users))}
+        chapters &= {c.id for c in Chapter.select(Chapter.id).where(Chapter.id.in_(chapters))} if chapters else set()
+        rows = []
+        for e in events:
+            if int(e["uid"]) not in users:
+                continue  # the account is gone
+            chapter = int(e["chapter"]) if str(e.get("chapter") or "").isdigit() else None
+            rows.append({"user": int(e["uid"]), "chapter": chapter if chapter in chapters else None,
+                         "session_id": (e.get("sid") or "")[:40], "reason": e["reason"][:24],
+                         "detail": (e.get("detail") or "")[:200],
+                         "created_at": datetime.datetime.fromtimestamp(e["at"] / 1000, datetime.UTC)
+                         .replace(tzinfo=None)})
+        if rows:
+            with db.atomic():
+                for start in range(0, len(rows), 500):
+                    LearningEvent.insert_many(rows[start:start + 500]).execute()
+    except BaseException:
+        r.lpush(EVENTS_KEY, *reversed(raw))  # back where they were, in order
+        raise
     return len(rows)

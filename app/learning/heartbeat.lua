@@ -2,13 +2,31 @@
 -- KEYS: 1 session hash, 2 learner's active-session key, 3 coverage bitmap, 4 dirty set,
 --       5 events list, 6 last-position key, 7 completion marker
 -- ARGV: 1 now_ms, 2 session id, 3 uid, 4 chapter id, 5 seq, 6 position_ms, 7 playing (0/1),
---       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member
+--       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member, 12 heartbeat interval ms,
+--       13 ttl of the per-chapter keys (s)
 -- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id}
+--
+-- Crediting rules (all on the server's clock; the client only reports a position):
+-- * A stretch between two heartbeats counts when the video was playing at either end of it (the player
+--   reports playing=false on pause and at the end, for the stretch that led there).
+-- * It earns at most the position advanced, at most the time since the previous heartbeat plus the
+--   tolerance, and at most the session's credit `bank`: real time accrued minus credit spent. The bank
+--   starts at -tolerance (a session's first heartbeat cannot outrun the time since it began) and carries
+--   at most `tolerance` of unspent time from one heartbeat to the next, so neither pauses, idling nor an
+--   open question can be saved up and spent in a burst: over any stretch, credit <= real time + 2 tolerances,
+--   and over a whole session, credit <= real time.
+-- * A position that moved further than that by more than the tolerance is a jump (a seek past the watched
+--   frontier, or playback faster than 1x): that heartbeat earns nothing.
+-- * After a silence longer than max_gap (offline, heartbeats held back), only the first heartbeat
+--   interval of it can count (the part before the lost heartbeat), whatever the position says.
+-- * Coverage is one bit per second, set only for seconds that lie wholly inside a contiguous credited run,
+--   so no series of tiny credits straddling second boundaries can collect whole seconds.
 local s = KEYS[1]
 local now = tonumber(ARGV[1])
 local sid, uid, chapter = ARGV[2], ARGV[3], ARGV[4]
 local seq, pos, playing = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1'
 local tol, max_gap, done_tol = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local interval, ttl = tonumber(ARGV[12]), tonumber(ARGV[13])
 
 local function event(reason, detail)
   redis.call('RPUSH', KEYS[5], cjson.encode({uid = uid, chapter = chapter, sid = sid, reason = reason,
@@ -17,9 +35,12 @@ local function event(reason, detail)
 end
 
 local h = redis.call('HMGET', s, 'uid', 'chapter', 'duration', 'last_seq', 'last_ts', 'last_pos', 'credited',
-                     'started', 'prompt_at', 'prompt_qid', 'state', 'questions')
+                     'started', 'prompt_at', 'prompt_qid', 'state', 'questions', 'bank', 'playing', 'run_from',
+                     'run_to')
 if not h[1] then
-  return {'rejected', 0, 0, 0, 'unknown_session', ''}
+  -- Expired, never issued, or lost with Redis: the player must start a new session.
+  event('stale_session', 'unknown or expired session')
+  return {'ended', 0, 0, 0, 'unknown_session', ''}
 end
 if h[1] ~= uid or h[2] ~= chapter then
   event('stale_session', 'session of another learner or chapter')
@@ -41,55 +62,82 @@ end
 
 local duration_ms = tonumber(h[3]) * 1000
 local last_ts, last_pos = tonumber(h[5]), tonumber(h[6])
-local credited, started = tonumber(h[7]), tonumber(h[8])
+local credited = tonumber(h[7])
+local bank = tonumber(h[13]) or -tol
+local was_playing = h[14] == '1'
+local run_from, run_to = tonumber(h[15]) or -1, tonumber(h[16]) or -1
 local elapsed = now - last_ts
 local reason = ''
 if pos < 0 then pos = 0 end
-if pos > duration_ms + tol then
-  reason = 'beyond_duration'
-  event(reason, 'position ' .. pos .. ' ms')
+if pos > duration_ms then
+  if pos > duration_ms + tol then
+    reason = 'beyond_duration'
+    event(reason, 'position ' .. pos .. ' ms')
+  end
   pos = duration_ms
 end
+if now < last_ts then now = last_ts end  -- never let the clock run backwards within a session
 
--- A question is open: nothing counts, and its time is not credited afterwards either.
+-- A question is open: nothing counts, and its time is not credited afterwards either. The position is
+-- kept where the question opened: after the answer, the next heartbeat's advance from there must fit in
+-- the time since the answer (a paused player's few ms do; a script that kept "playing" jumps and earns
+-- nothing), and the credited run goes on without a seam.
 if h[10] ~= '' then
-  redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'last_pos', pos)
+  redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'bank', -tol, 'playing', 0)
   if playing then event('prompt_pending', 'heartbeat while a question is open') end
   return {'ask', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'prompt_pending', h[10]}
 end
 
+if elapsed > 0 then
+  bank = math.min(bank, tol) + elapsed
+end
 local credit = 0
 local advanced = pos - last_pos
-if playing and advanced > 0 and elapsed > 0 then
+if (playing or was_playing) and advanced > 0 and elapsed > 0 then
   if elapsed > max_gap then
-    -- A long silence (offline, or heartbeats held back): that stretch earns nothing.
+    -- A long silence (offline, or heartbeats held back) earns nothing, except the first heartbeat
+    -- interval of it: the learner was there when the last heartbeat arrived, the next one was lost.
+    credit = math.min(advanced, interval + tol, bank + tol)
     reason = (reason ~= '' and reason) or 'gap'
     event('gap', 'no heartbeat for ' .. elapsed .. ' ms')
   else
-    -- Never more than real time since the last heartbeat, nor since the session began.
-    local allowed = math.min(elapsed + tol, (now - started) - credited + tol)
-    credit = math.max(0, math.min(advanced, allowed))
-    if advanced > allowed + tol then
-      reason = (reason ~= '' and reason) or 'too_fast'
-      event('too_fast', 'advanced ' .. advanced .. ' ms in ' .. elapsed .. ' ms')
+    local allowed = math.min(elapsed + tol, bank + tol)
+    if advanced <= allowed then
+      credit = advanced
+    elseif advanced <= allowed + tol then
+      credit = allowed
     end
-    local first = math.floor(last_pos / 1000)
-    local last = math.floor((last_pos + credit) / 1000) - 1
-    for sec = first, last do
-      redis.call('SETBIT', KEYS[3], sec, 1)
+    if credit < advanced then
+      reason = (reason ~= '' and reason) or 'too_fast'
+      event('too_fast', 'advanced ' .. advanced .. ' ms in ' .. elapsed .. ' ms, credited ' .. credit)
     end
   end
+  credit = math.max(0, credit)
+end
+
+if credit > 0 then
+  -- The credited stretch is [last_pos, last_pos + credit); it extends the run that ended at last_pos.
+  if run_from < 0 or run_to ~= last_pos then run_from = last_pos end
+  run_to = last_pos + credit
+  local first = math.max(math.ceil(run_from / 1000), math.floor(last_pos / 1000))
+  local last = math.floor(run_to / 1000) - 1
+  for sec = first, last do
+    redis.call('SETBIT', KEYS[3], sec, 1)
+  end
+  redis.call('EXPIRE', KEYS[3], ttl)
 end
 
 credited = credited + credit
-redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'last_pos', pos, 'credited', credited)
-redis.call('SET', KEYS[6], math.floor(pos / 1000))
+bank = bank - credit
+redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'last_pos', pos, 'credited', credited, 'bank', bank,
+           'playing', playing and 1 or 0, 'run_from', run_from, 'run_to', run_to)
+redis.call('SET', KEYS[6], math.floor(pos / 1000), 'EX', ttl)
 redis.call('SADD', KEYS[4], ARGV[11])
 
 local covered = redis.call('BITCOUNT', KEYS[3])
 local newly = 0
 if covered >= tonumber(h[3]) - done_tol then
-  if redis.call('SET', KEYS[7], now, 'NX') then newly = 1 end
+  if redis.call('SET', KEYS[7], now, 'NX', 'EX', ttl) then newly = 1 end
 end
 
 -- Anti-idle: once enough credited time has passed, the next answer asks a question.

@@ -216,8 +216,7 @@ def prepay(order, channel, openid=None, client_ip=None):
         raise ApiError(problem, code="conflict", status=409)
     appid, pay_type = _payer(channel, openid)
     if not _same_payer(order, channel, appid, openid):
-        raise ApiError("该订单已在其他设备或方式发起支付，请在原处完成支付，或待订单超时后重新下单",
-                       code="conflict", status=409)
+        raise _abandoned(order, "该订单已在其他设备或方式发起支付，已为您关闭，请重新下单")
     status, body = _prepay_call(order, channel, appid, pay_type, openid)
     if status != 200:
         raise _prepay_refusal(order, status, body)
@@ -242,17 +241,30 @@ def _prepay_call(order, channel, appid, pay_type, openid):
     return _call("prepay", order.id, client().pay, summary, **kwargs)
 
 
+def _abandoned(order, message):
+    """Close an order that cannot be paid as asked (at WeChat Pay first): the learner orders again.
+
+    The same out_trade_no cannot be prepaid with other content (channel, payer), so the order is closed
+    and a new order gets a new number; if it was paid meanwhile it is settled paid instead.
+    """
+    from app.pay import settle
+
+    outcome = settle.abandon_order(order)
+    if outcome == "paid":
+        return ApiError("该订单已支付，无需重复付款", code="conflict", status=409)
+    return ApiError(message, code="order_closed", status=409)
+
+
 def _prepay_refusal(order, status, body):
     code = body.get("code")
+    log.warning("WeChat Pay refused prepay of %s: %s %s", order.order_no, code, body.get("message"))
     if code == "ORDERPAID":
-        from app.jobs import enqueue
         from app.pay import settle
 
-        enqueue(settle.settle_order, order.order_no, job_id=f"settle-order-{order.order_no}-paid")
+        settle.queue_settle([order.order_no])
         return _refused("prepay", status, body, "该订单已支付，正在确认支付结果，请稍后刷新", 409)
     if code in ("ORDER_CLOSED", "INVALID_REQUEST"):
-        return _refused("prepay", status, body, "该订单已无法支付，请重新下单", 409)
-    log.error("WeChat Pay refused prepay of %s: %s %s", order.order_no, code, body.get("message"))
+        return _abandoned(order, "该订单已无法支付，已为您关闭，请重新下单")
     return _refused("prepay", status, body)
 
 

@@ -1,4 +1,4 @@
-"""POST /pay/wechat/notify: WeChat Pay's payment and refund notifications (no login, no CSRF: the signature is the check).
+"""POST /pay/wechat/notify: WeChat Pay's payment and refund notifications (no login, no CSRF: signed).
 
 Answers WeChat's way: 204 without a body once handled (duplicates included); otherwise
 `{"code": "FAIL", "message": ...}` with 401 (signature, timestamp or headers), 400 (unknown order or

@@ -28,6 +28,7 @@ QUERY_DEBOUNCE = datetime.timedelta(seconds=5)
 NOTIFY_WAIT = datetime.timedelta(seconds=60)  # how long we wait for a notification before querying
 REFUND_WAIT = datetime.timedelta(seconds=60)  # how long a refund may stay processing before we query
 MAX_REFUNDS_PER_PAYMENT = 50  # WeChat Pay's limit of (partial) refunds on one payment
+TRANSIENT_REFUND_CODES = ("FREQUENCY_LIMITED", "SYSTEM_ERROR")  # 4xx answers worth sending again
 BATCH = 500
 
 
@@ -114,8 +115,9 @@ def _mark_paid(order, txn):
     """The one state change: a conditional UPDATE plus the grants, in one transaction."""
     now = utcnow()
     with db.atomic():
-        changed = Order.update(status="paid", paid_at=_paid_at(txn), transaction_id=str(txn.get("transaction_id") or "")[:40],
-                               updated_at=now).where(Order.id == order.id, Order.status.in_(PAYABLE_STATES)).execute()
+        changed = Order.update(status="paid", paid_at=_paid_at(txn), updated_at=now,
+                               transaction_id=str(txn.get("transaction_id") or "")[:40]).where(
+            Order.id == order.id, Order.status.in_(PAYABLE_STATES)).execute()
         if changed:
             orders.on_paid(Order.get_by_id(order.id))
     return bool(changed)
@@ -178,7 +180,18 @@ def close_order(order):
     return "closed" if mark_closed(order) else "unchanged"
 
 
-def _queue_settle(order_nos):
+def abandon_order(order):
+    """Close a pending order now (at WeChat Pay first when it was opened there); "paid" if it was paid."""
+    order = Order.get_by_id(order.id)
+    if order.status != "pending":
+        return order.status
+    if order.prepaid_at is None:
+        return "closed" if mark_closed(order) else "unchanged"
+    return close_order(order)
+
+
+def queue_settle(order_nos):
+    """Queue settle_order for each order, once per order and minute (job id)."""
     minute = int(time.time() // 60)
     for order_no in order_nos:
         enqueue(settle_order, order_no, job_id=f"settle-order-{order_no}-{minute}")
@@ -191,14 +204,14 @@ def settle_pending_orders():
     rows = (Order.select(Order.order_no)
             .where(Order.status == "pending", Order.prepaid_at.is_null(False), Order.prepaid_at <= cutoff)
             .order_by(Order.prepaid_at).limit(BATCH))
-    return _queue_settle([r.order_no for r in rows])
+    return queue_settle([r.order_no for r in rows])
 
 
 def close_expired_orders():
     """Periodic: pending orders past expires_at are queried (paid at the last second?), else closed."""
     rows = (Order.select(Order.order_no).where(Order.status == "pending", Order.expires_at <= utcnow())
             .order_by(Order.expires_at).limit(BATCH))
-    return _queue_settle([r.order_no for r in rows])
+    return queue_settle([r.order_no for r in rows])
 
 
 # ---- refunds -------------------------------------------------------------------------------------
@@ -299,9 +312,6 @@ def refund_seats(order, seat_ids=None, reason="", staff_user=None, override=Fals
     except gateway.Unavailable:
         log.warning("refund %s not sent yet: settle_refund will send it again", refund.out_refund_no)
     return Refund.get_by_id(refund.id)
-
-
-TRANSIENT_REFUND_CODES = ("FREQUENCY_LIMITED", "SYSTEM_ERROR")
 
 
 def submit_refund(out_refund_no):

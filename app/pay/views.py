@@ -63,6 +63,11 @@ def pay(order_no):
     except ApiError as err:
         if err.code == "wechat_not_bound":  # JSAPI needs the openid: go through OAuth once
             return redirect(url_for("wechat.start", next=url_for("pay_pages.pay", order_no=order_no)))
+        if err.code == "order_closed":  # opened elsewhere with another payer or channel: start afresh
+            flash("原订单已关闭，请重新下单")
+            target = url_for("pay_pages.buy", project_id=order.project_id) if order.kind == "individual" else \
+                url_for("pay_pages.group", project_id=order.project_id)
+            return redirect(target)
         raise
     if channel == "native":
         return render_template("pay/native.html", order=view, qr=_qr_data_uri(params["code_url"]),

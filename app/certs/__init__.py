@@ -1,0 +1,1 @@
+"""Certificates (R-13): issued once a plan's hours are earned, printed as a sealed PDF, verifiable by anyone."""

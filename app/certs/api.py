@@ -1,0 +1,115 @@
+"""Certificates under /api/v1: my certificates, the data to confirm, printing, the public verification."""
+from flask import current_app, request
+
+from app import ratelimit
+from app.accounts.policy import current_user, require_owner
+from app.api import ApiBlueprint, ok
+from app.certs import service, verify
+from app.certs.schemas import ProfileIn, ReissueIn, RevokeIn
+from app.errors import ApiError
+from app.security import csrf_exempt
+
+bp = ApiBlueprint("certs_api", __name__)
+PDF_MAX_BYTES = 2 * 1024 * 1024
+VERIFY_PER_MINUTE = 60
+
+
+def check_verify_rate():
+    """Public verification costs a PDF parse: a per-network ceiling keeps it from being abused."""
+    count, left = ratelimit.hit(f"certs:verify:{ratelimit.opaque(request.remote_addr or '')}", 60)
+    if count > VERIFY_PER_MINUTE:
+        raise ApiError(f"查验过于频繁，请 {left} 秒后再试", status=429)
+
+
+def pdf_response(cert):
+    response = current_app.response_class(service.render_pdf(cert), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{service.pdf_filename(cert)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def uploaded_pdf():
+    """The PDF sent as multipart field `file` or as the raw body (application/pdf)."""
+    upload = request.files.get("file")
+    data = upload.read(PDF_MAX_BYTES + 1) if upload else request.get_data(cache=False)
+    if not data:
+        raise ApiError("请上传证书 PDF 文件", status=400)
+    if len(data) > PDF_MAX_BYTES:
+        raise ApiError("文件过大：证书 PDF 不超过 2 MB", status=413)
+    return data
+
+
+@bp.endpoint("/certificates")
+def my_certificates():
+    """My certificates: finished plans and what to do next (confirm data, print, download)."""
+    return ok(service.my_certificates(current_user(), api=True))
+
+
+@bp.endpoint("/certificates/<int:project_id>/profile")
+def profile(project_id):
+    """The data that will be printed (name and masked ID as registered, unit or district)."""
+    service.owned_enrollment(current_user(), project_id)
+    return ok(service.profile_view(current_user(), project_id))
+
+
+@bp.endpoint("/certificates/<int:project_id>/profile", methods=["POST"], body=ProfileIn)
+def save_profile(project_id, data):
+    """Confirm name and ID, and pick the unit (or, when not listed, the personnel file's district)."""
+    view = service.save_profile(current_user(), project_id, data.confirm, data.unit_id, data.district_code)
+    return ok(view, "证书信息已确认")
+
+
+@bp.endpoint("/certificates/<int:project_id>/issue", methods=["POST"])
+def issue(project_id):
+    """Print: issue the certificate on the first call; later calls return the same one."""
+    cert, created = service.issue(current_user(), project_id)
+    return ok(service.owner_view(cert, api=True), "证书已签发" if created else "ok", 201 if created else 200)
+
+
+@bp.endpoint("/certificates/<number>/pdf")
+def certificate_pdf(number):
+    """The certificate's PDF (the owner's, or any for staff)."""
+    cert = require_owner(service.find(number))
+    service.refuse_unless_valid(cert)
+    return pdf_response(cert)
+
+
+@bp.endpoint("/certificates/verify/<number>", auth=None)
+def verify_number(number):
+    """Public: is this certificate genuine, revoked or replaced, and what does it certify (ID masked)."""
+    check_verify_rate()
+    return ok(verify.verify_number(number, request.args.get("fp")))
+
+
+@csrf_exempt
+@bp.endpoint("/certificates/verify-pdf", methods=["POST"], auth=None, max_body=PDF_MAX_BYTES + 64 * 1024)
+def verify_pdf():
+    """Public: check an uploaded certificate PDF (multipart `file` or an application/pdf body)."""
+    check_verify_rate()
+    return ok(verify.verify_pdf(uploaded_pdf()))
+
+
+@bp.endpoint("/certificates/<number>/revoke", methods=["POST"], body=RevokeIn, auth="staff")
+def revoke(number, data):
+    """Staff: revoke a certificate (the verification then says so, with the date)."""
+    cert = service.revoke(number, data.reason, current_user())
+    return ok(verify.public_view(cert), "证书已撤销")
+
+
+@bp.endpoint("/certificates/<number>/reissue", methods=["POST"], body=ReissueIn, auth="staff")
+def reissue(number, data):
+    """Staff: after a data correction, a new certificate (new number); the old one is marked replaced."""
+    cert = service.reissue(number, current_user(), data.unit_id, data.district_code)
+    return ok(verify.public_view(cert), "已换发新证书", 201)
+
+
+@bp.endpoint("/units")
+def units():
+    """Units to pick from (?q= part of the name), at most 20."""
+    return ok(service.search_units(request.args.get("q", "")))
+
+
+@bp.endpoint("/districts", auth=None)
+def districts():
+    """Chongqing's 38 districts and counties (where a personnel file may be kept)."""
+    return ok(service.districts())

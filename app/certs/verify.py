@@ -1,0 +1,181 @@
+"""Public verification: by certificate number (typed or from the QR code), or by uploading the PDF.
+
+A PDF is read back with pypdf: the certified data printed on the page and the copy in its metadata
+must both carry the record's keyed fingerprint (recomputed here with CERT_SIGNING_KEY) and equal
+the stored record. An edited name, unit, hours... is caught and named in the answer.
+"""
+import hmac
+import io
+import json
+import logging
+import re
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
+
+from app.certs import numbers, pdf, signing
+from app.certs.models import Certificate
+from app.certs.service import certified_data, cn_date, status_text
+
+log = logging.getLogger(__name__)
+LINE_LABELS = {"姓名": "name", "身份证号": "id_number", "工作单位": "organisation", "档案所在地": "organisation",
+               "培训项目": "project", "培训年度": "year", "学时": "hours", "证书编号": "number",
+               "发证机构": "issuer", "发证日期": "issued_on", "防伪指纹": "fingerprint"}
+LINE_RE = re.compile(r"^({})：(.+)$".format("|".join(LINE_LABELS)))
+DATE_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+FIELD_NAMES = {**signing.LABELS, "org_label": "单位类别", "fingerprint": "防伪指纹", "sentence": "证书正文"}
+
+
+def _squash(text):
+    return re.sub(r"\s+", "", str(text or ""))
+
+
+def public_view(cert):
+    """What anyone may see about a certificate: the certified data (ID number masked) and its status."""
+    view = {**certified_data(cert), "status": cert.status, "status_text": status_text(cert.status),
+            "revoked_on": cn_date(cert.revoked_at) if cert.revoked_at else None,
+            "replaced_on": cn_date(cert.replaced_at) if cert.replaced_at else None, "replaced_by": None}
+    if cert.replaced_by_id:
+        view["replaced_by"] = Certificate.get_by_id(cert.replaced_by_id).number
+    return view
+
+
+def answer(state, message, cert=None, **extra):
+    """What a verification says: state, genuine or not, a message, the record (masked)."""
+    return {"state": state, "genuine": state == "genuine", "message": message,
+            "certificate": public_view(cert) if cert is not None else None, **extra}
+
+
+def status_answer(cert, **extra):
+    if cert.status == "revoked":
+        return answer("revoked", f"该证书已于{cn_date(cert.revoked_at)}撤销，不再有效", cert, **extra)
+    if cert.status == "replaced":
+        new = Certificate.get_by_id(cert.replaced_by_id).number if cert.replaced_by_id else ""
+        return answer("replaced", f"该证书已于{cn_date(cert.replaced_at)}换发新证书（新证书编号 {new}），"
+                                  "原证书不再有效", cert, **extra)
+    return answer("genuine", "证书真实有效", cert, **extra)
+
+
+def lookup(raw):
+    """(certificate, None) or (None, a failed result) for what someone typed or scanned."""
+    number = numbers.normalise(raw)
+    if not number:
+        return None, answer("invalid", "请输入证书编号")
+    problem = numbers.problem(number)
+    if problem == "format":
+        return None, answer("invalid", f"证书编号“{number[:30]}”格式不正确：本平台的证书编号形如 CE2026-7K3M9QX2P"
+                                        "（CE、年份、短横线和 9 位字母或数字），请核对")
+    if problem == "check":
+        return None, answer("invalid", f"证书编号 {number} 校验不通过：请核对是否输错；"
+                                        "如与证书上印的完全一致，该证书不是本平台签发的")
+    cert = Certificate.get_or_none(Certificate.number == number)
+    if cert is None:
+        return None, answer("unknown", f"未查到证书编号 {number}：本平台没有签发过该证书，证书可能是伪造的")
+    if not signing.fingerprint_matches(certified_data(cert), cert.fingerprint):
+        log.error("certificate %s: the stored record does not match its fingerprint", cert.number)
+        return None, answer("error", "该证书的登记信息校验异常，请联系发证机构核实")
+    return cert, None
+
+
+def verify_number(raw, fingerprint=None):
+    """The status of a certificate number; with the fingerprint from the QR code, that it matches too."""
+    cert, failed = lookup(raw)
+    if failed:
+        return failed
+    if fingerprint and not _same_fingerprint(fingerprint, cert.fingerprint):
+        return answer("mismatch", "证书编号存在，但防伪指纹与登记信息不一致，该证书可能被篡改或伪造；"
+                                   "请以本页显示的登记信息为准", cert)
+    return status_answer(cert)
+
+
+def _same_fingerprint(given, stored):
+    def plain(text):
+        return re.sub(r"[^0-9A-Z]", "", str(text).upper())
+
+    return hmac.compare_digest(plain(given), plain(stored))
+
+
+# ---- a PDF --------------------------------------------------------------------------------------
+
+def read_pdf(data):
+    """(text of page 1, document information) of an uploaded file; None when it is not a readable PDF."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted or not reader.pages:
+            return None
+        return reader.pages[0].extract_text() or "", dict(reader.metadata or {})
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def printed_fields(text):
+    """The certified data as printed on the page: {field: value}; a field printed twice counts as unreadable."""
+    found, seen = {}, {}
+    for line in text.splitlines():
+        match = LINE_RE.match(_squash(line))
+        if not match:
+            continue
+        label, value = match.groups()
+        key = LINE_LABELS[label]
+        seen[key] = seen.get(key, 0) + 1
+        found[key] = value
+        if key == "organisation":
+            found["org_label"] = label
+    for key, count in seen.items():
+        if count > 1:
+            found[key] = None
+    if found.get("year"):
+        found["year"] = found["year"].removesuffix("年")
+    if found.get("hours"):
+        found["hours"] = found["hours"].removesuffix("学时")
+    date = DATE_RE.match(found.get("issued_on") or "")
+    if date:
+        found["issued_on"] = f"{date[1]}-{int(date[2]):02d}-{int(date[3]):02d}"
+    return found
+
+
+def _metadata_fields(info):
+    try:
+        data = json.loads(str(info.get("/CertData") or "{}"))
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    data["fingerprint"] = str(info.get("/CertFingerprint") or "")
+    return data
+
+
+def _differences(found, expected, fingerprint):
+    """The fields (labels) where `found` differs from the record."""
+    wanted = {**expected, "fingerprint": fingerprint}
+    return [key for key in (*signing.FIELDS, "fingerprint") if _squash(found.get(key)) != _squash(wanted[key])]
+
+
+def verify_pdf(data):
+    """Check an uploaded certificate PDF against the record."""
+    read = read_pdf(data)
+    if read is None:
+        return answer("unreadable", "无法读取该文件：请上传从本平台下载的证书 PDF 原件（未加密、未转换格式）")
+    text, info = read
+    printed, meta = printed_fields(text), _metadata_fields(info)
+    number = printed.get("number") or meta.get("number") or str(info.get("/CertNumber") or "")
+    if not number:
+        return answer("unknown", "文件中没有找到证书编号：该文件不是本平台签发的证书")
+    cert, failed = lookup(number)
+    if failed:
+        return {**failed, "message": "证书文件查验未通过：" + failed["message"]}
+    expected = certified_data(cert)
+    printed_ok = signing.fingerprint_matches(printed, cert.fingerprint)  # recomputed from what the page shows
+    meta_ok = signing.fingerprint_matches(meta, cert.fingerprint)
+    differences = list(dict.fromkeys(_differences(printed, expected, cert.fingerprint)
+                                     + _differences(meta, expected, cert.fingerprint)))
+    if _squash(pdf.body_sentence(expected)) not in _squash(text):
+        differences.append("sentence")
+    if differences or not (printed_ok and meta_ok):
+        names = "、".join(FIELD_NAMES[k] for k in differences) or "防伪指纹"
+        return answer("tampered", f"证书文件与登记信息不一致（{names}），该文件已被修改，不能作为有效证书；"
+                                  "请以本页显示的登记信息为准", cert,
+                      differences=[FIELD_NAMES[k] for k in differences])
+    result = status_answer(cert, differences=[])
+    if result["genuine"]:
+        result["message"] = "证书真实有效，文件内容与登记信息一致"
+    return result

@@ -1,0 +1,95 @@
+"""H5 pages: my certificates, confirming the data, printing, the signed download, the public verification."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.accounts.policy import current_user, page
+from app.certs import service, verify
+from app.certs.api import PDF_MAX_BYTES, check_verify_rate, pdf_response
+from app.errors import ApiError
+from app.security import csrf_exempt
+
+bp = Blueprint("certs", __name__)
+
+
+@bp.route("/certs")
+@page()
+def my_certificates():
+    """My certificates (R-13): finished plans, with "print certificate"."""
+    return render_template("certs/my_certificates.html", items=service.my_certificates(current_user()))
+
+
+@bp.route("/certs/<int:project_id>/profile", methods=["GET", "POST"])
+@page()
+def profile(project_id):
+    """Before the first print: confirm name and ID, pick the unit or the personnel file's district."""
+    user = current_user()
+    enrollment = service.owned_enrollment(user, project_id)
+    error = None
+    if request.method == "POST":
+        try:
+            service.save_profile(user, project_id, request.form.get("confirm") == "1", **_organisation_form())
+            flash("证书信息已确认，现在可以打印证书")
+            return redirect(url_for("certs.my_certificates"))
+        except ApiError as err:
+            if err.status != 422:
+                raise
+            error = err
+    q = request.args.get("q", "")
+    return render_template("certs/profile.html", project=enrollment.project, q=q, units=service.search_units(q),
+                           profile=service.profile_view(user, project_id), districts=service.districts(),
+                           error=error, chosen=request.form if error else None)
+
+
+def _organisation_form():
+    choice = request.form.get("org", "")
+    if choice.startswith("unit:") and choice[5:].isdigit():
+        return {"unit_id": int(choice[5:])}
+    if choice == "district":
+        return {"district_code": request.form.get("district_code", "")}
+    return {}
+
+
+@bp.route("/certs/<int:project_id>/issue", methods=["POST"])
+@page()
+def issue(project_id):
+    """Print certificate: issue it once (the same certificate on every later press)."""
+    cert, created = service.issue(current_user(), project_id)
+    flash(f"证书已签发，证书编号 {cert.number}" if created else f"证书已签发过，证书编号 {cert.number}")
+    return redirect(url_for("certs.my_certificates", _anchor=f"cert-{cert.number}"))
+
+
+@bp.route("/certs/download/<token>")
+def download(token):
+    """The signed link of the template message: works in WeChat's browser without logging in."""
+    return pdf_response(service.certificate_for_download(token))
+
+
+@bp.route("/verify")
+def verify_form():
+    """Type a number (or scan the QR code), or upload a PDF."""
+    number = request.args.get("number", "").strip()
+    if number:
+        return redirect(url_for("certs.verify_page", number=number[:40]))
+    return render_template("certs/verify.html", result=None)
+
+
+@bp.route("/verify/<number>")
+def verify_page(number):
+    check_verify_rate()
+    result = verify.verify_number(number, request.args.get("fp"))
+    return render_template("certs/verify.html", result=result, number=number)
+
+
+@bp.route("/verify", methods=["POST"])
+@csrf_exempt  # public and without side effects: nothing to forge
+def verify_upload():
+    check_verify_rate()
+    request.max_content_length = PDF_MAX_BYTES + 64 * 1024
+    upload = request.files.get("file")
+    data = upload.read(PDF_MAX_BYTES + 1) if upload else b""
+    if not data:
+        result = verify.answer("invalid", "请选择要查验的证书 PDF 文件")
+    elif len(data) > PDF_MAX_BYTES:
+        result = verify.answer("invalid", "文件过大：证书 PDF 不超过 2 MB")
+    else:
+        result = verify.verify_pdf(data)
+    return render_template("certs/verify.html", result=result, uploaded=True)

@@ -1,0 +1,142 @@
+"""Benchmark: making a certificate PDF (app/certs/pdf.py) against a bare reportlab page with the same font.
+
+Not a test: it prints figures. Both sides embed the same TrueType font (a subset of the glyphs used),
+so the difference is what a certificate adds: the frame, the title, the seal drawn as vector
+graphics, the QR code (as vector squares), the fingerprint (HMAC) and the extra metadata.
+
+  * certificate: signing.fingerprint + pdf.render, with a different learner each time;
+  * bare page:   an A4 canvas with the same font drawing the same lines of text, nothing else;
+  * both measured interleaved (one of each per round) after a warm-up; median, p99, mean per PDF,
+    the PDF size, and the ratios certificate / bare;
+  * once: registering the font (cold, per process); the QR code's matrix alone; and reading a
+    certificate back as the verify page does (pypdf text + metadata), without the database.
+
+Run from the project root:
+
+    .venv/bin/python bench/bench_certs.py [--rounds 300] [--font /usr/share/fonts/truetype/wqy/wqy-microhei.ttc]
+"""
+import argparse
+import io
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_certs.py
+
+import qrcode  # noqa: E402
+from flask import Flask  # noqa: E402
+from reportlab import Version as REPORTLAB_VERSION  # noqa: E402
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.pdfgen import canvas  # noqa: E402
+
+from app.certs import numbers, pdf, signing, verify  # noqa: E402
+
+NAMES = ["张三", "李四", "王小明", "买买提·艾力", "欧阳晓燕", "陈思远", "赵敏", "刘洋"]
+UNITS = ["重庆示范建筑设计研究院（演示）", "渝北区示范中学（演示）", "沙坪坝区示范社区卫生服务中心（演示）"]
+ISSUER = "专业技术人员继续教育公需科目学习平台"
+
+
+def certificate_data(i):
+    return {"number": numbers.new_number(2026), "name": NAMES[i % len(NAMES)],
+            "id_number": "5001**********7657", "org_label": "工作单位", "organisation": UNITS[i % len(UNITS)],
+            "project": "2026年公需科目", "year": 2026, "hours": 30, "issuer": ISSUER, "issued_on": "2026-11-26"}
+
+
+def make_certificate(data):
+    fp = signing.fingerprint(data)
+    url = f"https://ce.example.cn/verify/{data['number']}?fp={fp}"
+    return pdf.render(data, url, fp, FONT_PATH)
+
+
+def make_bare_page(data):
+    """The baseline: the same font and the same lines of text on an A4 page, nothing else."""
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    c.setFont(pdf.FONT, 14)
+    y = 760
+    lines = [pdf.TITLE, pdf.body_sentence(data)[:30], pdf.body_sentence(data)[30:]]
+    lines += [f"{signing.LABELS[k]}：{data[k]}" for k in pdf.PRINTED] + [f"发证机构：{data['issuer']}"]
+    for line in lines:
+        c.drawString(72, y, line)
+        y -= 28
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def qr_matrix(url):
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def timed(func, arg):
+    start = time.perf_counter()
+    result = func(arg)
+    return (time.perf_counter() - start) * 1000, len(result), result
+
+
+def p99(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+
+
+def summary(label, times, sizes):
+    print(f"  {label:13} median {statistics.median(times):7.2f} ms   p99 {p99(times):7.2f} ms   "
+          f"mean {statistics.fmean(times):7.2f} ms   size {statistics.median(sizes) / 1024:6.1f} KiB")
+
+
+def main():
+    global FONT_PATH
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--font", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    args = parser.parse_args()
+    FONT_PATH = args.font
+    app = Flask(__name__)
+    app.config.update(CERT_SIGNING_KEY="bench-signing-key-" + "x" * 20, CERT_SIGNING_OLD_KEYS="")
+    print(f"bench_certs: Python {platform.python_version()}, reportlab {REPORTLAB_VERSION}, "
+          f"{os.cpu_count()} CPUs, {platform.machine()}; font {Path(FONT_PATH).name} "
+          f"({Path(FONT_PATH).stat().st_size / 1024 / 1024:.1f} MiB)")
+    start = time.perf_counter()
+    pdf.register_font(FONT_PATH)
+    print(f"  font registration (once per process): {(time.perf_counter() - start) * 1000:.0f} ms")
+    with app.app_context():
+        for i in range(args.warmup):
+            make_certificate(certificate_data(i))
+            make_bare_page(certificate_data(i))
+        cert_t, cert_s, bare_t, bare_s = [], [], [], []
+        for i in range(args.rounds):
+            data = certificate_data(i)
+            t, size, sample = timed(make_certificate, data)
+            cert_t.append(t)
+            cert_s.append(size)
+            t, size, _ = timed(make_bare_page, data)
+            bare_t.append(t)
+            bare_s.append(size)
+        read_t = [timed(verify.read_pdf, sample)[0] for _ in range(min(args.rounds, 100))]
+        qr_t = [timed(qr_matrix, f"https://ce.example.cn/verify/{numbers.new_number(2026)}?fp={'A' * 39}")[0]
+                for _ in range(min(args.rounds, 100))]
+        text, _ = verify.read_pdf(sample)
+        assert verify.printed_fields(text)["number"] == data["number"]
+    print(f"  {args.rounds} rounds, interleaved, after {args.warmup} warm-up rounds:")
+    summary("certificate", cert_t, cert_s)
+    summary("bare page", bare_t, bare_s)
+    print(f"  ratio certificate / bare page: median {statistics.median(cert_t) / statistics.median(bare_t):.2f}x, "
+          f"p99 {p99(cert_t) / p99(bare_t):.2f}x, size {statistics.median(cert_s) / statistics.median(bare_s):.2f}x")
+    print(f"  of which the QR code's matrix (qrcode, fit + best of 8 masks): median {statistics.median(qr_t):.2f} ms")
+    print(f"  reading a certificate back (pypdf text + metadata, as /verify does): "
+          f"median {statistics.median(read_t):.2f} ms, p99 {p99(read_t):.2f} ms")
+    print(f"  throughput of one core: about {1000 / statistics.median(cert_t):.0f} certificates/s")
+
+
+FONT_PATH = None
+
+if __name__ == "__main__":
+    main()

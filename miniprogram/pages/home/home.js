@@ -1,0 +1,53 @@
+// Home: this year's project, my progress in it, and the ways on.
+const catalogApi = require('../../api/catalog')
+const learningApi = require('../../api/learning')
+const auth = require('../../utils/auth')
+const nav = require('../../utils/nav')
+const request = require('../../utils/request')
+const {shanghaiYear} = require('../../utils/format')
+
+/** This year's project if on sale, else the newest on sale, else the newest. */
+function currentProject(projects, year) {
+  return projects.find((p) => p.year === year && p.on_sale) || projects.find((p) => p.on_sale) ||
+    projects[0] || null
+}
+
+Page({
+  data: {loading: true, loggedIn: false, project: null, plan: null, error: ''},
+
+  onShow() {
+    return this.load()
+  },
+
+  onPullDownRefresh() {
+    return this.load().then(() => wx.stopPullDownRefresh())
+  },
+
+  async load() {
+    const loggedIn = await auth.ensureSignedIn()
+    try {
+      const project = currentProject(await catalogApi.projects(), shanghaiYear())
+      let plan = null
+      if (loggedIn && project && project.owned) {
+        plan = (await learningApi.myPlans()).find((p) => p.id === project.id) || null
+      }
+      this.setData({loading: false, loggedIn: request.isLoggedIn(), project, plan, error: ''})
+    } catch (error) {
+      this.setData({loading: false, loggedIn: request.isLoggedIn(), error: error.message})
+    }
+  },
+
+  openProject() {
+    const {project, plan} = this.data
+    if (!project) return
+    nav.go(plan ? '/pages/plan/plan?id=' + project.id : '/pages/project/project?id=' + project.id)
+  },
+
+  goLogin() {
+    nav.toLogin()
+  },
+
+  goTo(event) {
+    nav.go(event.currentTarget.dataset.url)
+  },
+})

@@ -1,0 +1,57 @@
+// A project and buying it: the order, then wx.requestPayment with the backend's parameters, then the
+// result page, which believes only the backend.
+const catalogApi = require('../../api/catalog')
+const nav = require('../../utils/nav')
+const pay = require('../../utils/pay')
+const request = require('../../utils/request')
+const subscribe = require('../../utils/subscribe')
+
+Page({
+  data: {loading: true, project: null, busy: false, notice: ''},
+
+  onLoad(query) {
+    this.projectId = Number(query.id)
+  },
+
+  onShow() {
+    return this.load()
+  },
+
+  async load() {
+    try {
+      const project = await catalogApi.project(this.projectId)
+      wx.setNavigationBarTitle({title: project.name})
+      this.setData({loading: false, project})
+    } catch (error) {
+      this.setData({loading: false, notice: error.message})
+    }
+  },
+
+  async buy() {
+    if (this.data.busy) return
+    if (!request.isLoggedIn()) {
+      nav.toLogin('/pages/project/project?id=' + this.projectId)
+      return
+    }
+    this.setData({busy: true, notice: ''})
+    try {
+      const {order, outcome} = await pay.buy(this.projectId)
+      if (outcome === 'cancelled') {
+        this.setData({notice: '已取消支付。订单保留 30 分钟，可在“我的订单”中继续支付'})
+        return
+      }
+      if (outcome === 'paid') await subscribe.askFor('paid') // in the payment callback, as WeChat requires
+      wx.redirectTo({url: '/pages/pay-result/pay-result?order_no=' + order.order_no +
+        '&expect=' + (outcome === 'paid' ? 'paid' : 'unknown')})
+    } catch (error) {
+      this.setData({notice: error.message})
+      if (error.status === 409) this.load() // owned already, or paid meanwhile
+    } finally {
+      this.setData({busy: false})
+    }
+  },
+
+  study() {
+    nav.go('/pages/plan/plan?id=' + this.projectId)
+  },
+})
