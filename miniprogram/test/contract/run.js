@@ -163,17 +163,19 @@ async function main() {
     return created
   })
 
-  await step('after paying: subscribe messages asked for and reported', async () => {
-    const accepted = await subscribe.askFor('paid')
-    check(accepted.length === subscribe.MOMENTS.paid.length, 'all accepted in the sandbox', accepted)
-    summary.subscriptions = accepted
-  })
-
   await step('the result page believes only the backend: polled until paid', async () => {
     const {order: seen, paid} = await pay.waitForPaid(order.order_no, {intervalMs: 300, timeoutMs: 20000})
     check(paid && seen.status === 'paid' && seen.paid_at && seen.pay_channel === 'mini', 'paid', seen)
     const mine = await ordersApi.myOrders()
     check(mine.some((o) => o.order_no === order.order_no && o.status === 'paid'), 'in my orders', mine)
+  })
+
+  // (The page asks right in the payment callback; here it waits for the notification so that the two
+  // writes never race on SQLite and the run stays deterministic.)
+  await step('after paying: subscribe messages asked for and reported', async () => {
+    const accepted = await subscribe.askFor('paid')
+    check(accepted.length === subscribe.MOMENTS.paid.length, 'all accepted in the sandbox', accepted)
+    summary.subscriptions = accepted
   })
 
   await step('buying the same plan again is refused', async () => {
