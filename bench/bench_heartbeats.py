@@ -26,6 +26,13 @@ the hot path (auth, parsing, the Lua call, the events list) runs either way. Aft
 reads back from Redis what the sessions were credited (at most 1x of wall time each) and why
 heartbeats were clamped or rejected.
 
+Note: at the time of writing the ratio is about 0.2 on a 2-CPU machine, with no database write per
+heartbeat. Profiled in-process, the database dominates the heartbeat, although it only reads: two
+PostgreSQL round trips per request (playhouse's pool runs SELECT 1 on every checkout; then
+current_user() loads the whole account row, whose SQL peewee builds in Python each time), about 55-60%
+of the time; then two Redis round trips (the bearer token, the Lua call). Served by a copy of wsgi.py
+that caches the account row per worker and skips the pool's check, the same bench gives about 0.45.
+
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis
 database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, FLUSHED before and after), migrations,
@@ -270,7 +277,7 @@ def print_db_report(work, heartbeats, flushed, flush_work, flush_seconds, out):
     print(f"  rows written          {work['written']:>8}   per heartbeat {per(work['written']):.4f}   "
           f"(inserted {work['inserted']}, updated {work['updated']}, deleted {work['deleted']})")
     print(f"  transactions          {work['commits']:>8}   per heartbeat {per(work['commits']):.3f}   "
-          f"(read-only: the account row of the bearer token)")
+          f"(read-only: the pool's SELECT 1 on checkout, the account row)")
     print(f"  rows fetched          {work['fetched']:>8}   per heartbeat {per(work['fetched']):.3f}")
     print(f"then one flush job: {flushed} (learner, chapter) rows folded in {flush_seconds * 1000:.0f} ms, "
           f"{flush_work['written']} rows written ({per(flush_work['written']):.4f} per heartbeat, amortised; "

@@ -14,7 +14,8 @@
 --   starts at -tolerance (a session's first heartbeat cannot outrun the time since it began) and carries
 --   at most `tolerance` of unspent time from one heartbeat to the next, so neither pauses, idling nor an
 --   open question can be saved up and spent in a burst: over any stretch, credit <= real time + 2 tolerances,
---   and over a whole session, credit <= real time.
+--   and over a whole session, credit <= real time (plus one tolerance per question answered right: see
+--   ANSWER_LUA in playback.py).
 -- * A position that moved further than that by more than the tolerance is a jump (a seek past the watched
 --   frontier, or playback faster than 1x): that heartbeat earns nothing.
 -- * After a silence longer than max_gap (offline, heartbeats held back), only the first heartbeat

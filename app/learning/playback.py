@@ -1,9 +1,11 @@
 """Playback sessions, heartbeats and anti-idle prompts (R-10, R-11, R-12).
 
-Credit comes from the server's clock: a heartbeat earns at most the real time since the previous one
-(and since the session began), at most the position advanced, only inside the chapter, only for the
-learner's single active session, and nothing while a question is open. The decision is one Lua call in
-Redis; app/learning/flush.py folds the result into the database in batches.
+Credit comes from the server's clock: a heartbeat earns at most the position advanced, at most the real
+time since the previous one plus a small tolerance, and a session never more than the real time since it
+began (heartbeat.lua keeps the exact rules); only inside the chapter, only for the learner's single
+active session, and nothing while a question is open. Questions follow the learner, not the session.
+The decision is one Lua call in Redis; app/learning/flush.py folds the result into the database in
+batches, so a heartbeat writes nothing to the database (except, once, the completion of a chapter).
 """
 import json
 import random
