@@ -82,10 +82,12 @@ def json_body():
 class ApiBlueprint(Blueprint):
     """A blueprint whose routes carry their own OpenAPI description."""
 
-    def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None, max_body=None):
+    def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None, max_body=None,
+                 doc_auth=None, doc_body=None):
         """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`.
 
-        `max_body` raises the request size limit for this endpoint (uploads, long lists).
+        `max_body` raises the request size limit for this endpoint (uploads, long lists). `doc_auth` and
+        `doc_body` describe, for the OpenAPI document, a view that checks access or parses its body itself.
         """
 
         def decorator(view):
@@ -100,7 +102,7 @@ class ApiBlueprint(Blueprint):
                     kwargs["data"] = parse_model(body, json_body())
                 return view(*args, **kwargs)
 
-            wrapper.openapi = {"methods": list(methods), "body": body, "auth": auth,
+            wrapper.openapi = {"methods": list(methods), "body": body or doc_body, "auth": doc_auth or auth,
                                "summary": summary or (view.__doc__ or "").strip().split("\n")[0],
                                "response": response}
             self.add_url_rule(rule, view_func=wrapper, methods=list(methods))

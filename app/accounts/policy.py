@@ -58,6 +58,49 @@ def current_user():
     return user
 
 
+VERSION_PREFIX = "uver:"
+
+
+def session_version_of(uid):
+    """The account's session version, cached in Redis (None when the account is gone or disabled)."""
+    from app.accounts.models import User
+
+    r = get_redis()
+    cached = r.get(VERSION_PREFIX + str(uid))
+    if cached is not None:
+        return None if cached == "off" else cached
+    user = User.get_or_none(User.id == int(uid))
+    value = str(user.session_version) if user is not None and user.is_active else "off"
+    r.set(VERSION_PREFIX + str(uid), value, ex=3600)
+    return None if value == "off" else value
+
+
+def forget_session_version(uid):
+    """Call when session_version or is_active changes: older sessions and tokens stop at once."""
+    get_redis().delete(VERSION_PREFIX + str(uid))
+
+
+def current_user_id():
+    """The logged-in user's id without reading the account row (hot paths such as heartbeats)."""
+    if "user" in g:
+        return g.user.id if g.user is not None else None
+    token = _bearer()
+    if token:
+        uid, _, version = (get_redis().get(_token_key(token)) or "").partition(":")
+    else:
+        uid, version = session.get("uid"), session.get("ver")
+    if not uid or session_version_of(uid) != str(version):
+        return None
+    return int(uid)
+
+
+def require_user_id():
+    uid = current_user_id()
+    if uid is None:
+        raise ApiError("请先登录", status=401)
+    return uid
+
+
 def forget_user():
     """Start each request without a cached user (an outer app context may outlive a request)."""
     g.pop("user", None)

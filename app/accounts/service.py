@@ -169,9 +169,12 @@ def change_password(user, old_password, new_password):
 
 
 def _set_password(user, password):
+    from app.accounts.policy import forget_session_version
+
     with db.atomic():
         User.update(password_hash=passwords.hash_password(password), updated_at=utcnow(),
                     session_version=User.session_version + 1).where(User.id == user.id).execute()
+    forget_session_version(user.id)
 
 
 def rotate_pii_keys(batch=500):
