@@ -30,7 +30,7 @@ def seed():
     return lines
 
 
-COURSES_2026 = [
+COURSES = [
     ("数字经济与创新驱动发展", "陈明", 8),
     ("专业技术人员职业道德与诚信建设", "李华", 6),
     ("人工智能技术应用与发展趋势", "王强", 6),
@@ -52,10 +52,16 @@ QUESTIONS = [
 ]
 
 
+def demo_year():
+    """This year in China (the demo plan on sale); last year's plan is shown with its sale ended."""
+    return (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=8)).year
+
+
 def seed_catalogue():
-    """The 2026 public compulsory subjects (on sale) and 2025's (sale ended)."""
+    """This year's public compulsory subjects (on sale) and last year's (sale ended)."""
     lines = []
-    for year, price, courses in ((2026, 6000, COURSES_2026), (2025, 6000, COURSES_2026)):
+    this_year = demo_year()
+    for year, price, courses in ((this_year, 6000, COURSES), (this_year - 1, 6000, COURSES)):
         name = f"{year}年公需科目"
         project = Project.get_or_none(Project.year == year, Project.name == name)
         if project is None:

@@ -5,13 +5,13 @@ from contextlib import contextmanager
 
 from app.accounts.models import User
 from app.certs import service
-from app.demo import seed_catalogue
+from app.demo import demo_year, seed_catalogue
 from app.learning.models import Course, CourseCompletion, Enrollment, Project
 
 
 def demo_project():
     seed_catalogue()
-    return Project.get(Project.year == 2026)
+    return Project.get(Project.year == demo_year())
 
 
 def enrol(user, project):

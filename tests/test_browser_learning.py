@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.accounts.models import User
+from app.demo import demo_year
 from app.learning import catalog
 from app.learning.flush import flush_dirty
 from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion, Enrollment, Project, Question
@@ -24,7 +25,7 @@ def one_chapter_course(quick_app, registered):
     from app.demo import seed_catalogue
 
     seed_catalogue()
-    project = Project.get(Project.year == 2026)
+    project = Project.get(Project.year == demo_year())
     course = Course.select().where(Course.project == project.id).order_by(Course.position).first()
     Chapter.delete().where(Chapter.course == course.id, Chapter.position > 0).execute()  # keep the 12 s chapter
     Enrollment.create(user=User.get().id, project=project.id, source="grant")

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.accounts import rules, service
+from app.demo import demo_year
 from app.learning.models import Enrollment, Project
 from app.pay.models import Order
 
@@ -19,7 +20,7 @@ def catalogue(app):
     from app.demo import seed_catalogue
 
     seed_catalogue()
-    return Project.get(Project.year == 2026)
+    return Project.get(Project.year == demo_year())
 
 
 def _login(page, base, username, password="Secret123"):
@@ -50,7 +51,7 @@ def test_buy_with_jsapi_inside_wechat(app, live_server, sandbox, browser, regist
     order = Order.get()
     assert (order.status, order.pay_channel, order.amount_fen) == ("paid", "jsapi", 6000)
     page.click("#go-learning")
-    expect(page.locator("#my-plans")).to_contain_text("2026年公需科目")
+    expect(page.locator("#my-plans")).to_contain_text(f"{demo_year()}年公需科目")
     context.close()
 
 

@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.accounts.policy import issue_token
 from app.certs import service
 from app.certs.models import Certificate, CertProfile
+from app.demo import demo_year
 from app.learning.models import Enrollment
 from app.wechat import login
 from app.wechat.models import WechatMessage
@@ -99,7 +100,7 @@ def test_print_once_same_number_and_date_every_time(api, learner, unit, app):
     status, body = api.post(f"/certificates/{project.id}/issue")
     assert status == 201 and body["message"] == "证书已签发"
     first = body["data"]
-    assert first["number"].startswith("CE2026-") and first["status"] == "valid"
+    assert first["number"].startswith(f"CE{demo_year()}-") and first["status"] == "valid"
     assert first["pdf_url"] == f"/api/v1/certificates/{first['number']}/pdf"
     status, again = api.post(f"/certificates/{project.id}/issue")
     assert status == 200 and (again["data"]["number"], again["data"]["issued_on"]) == (
@@ -182,7 +183,7 @@ def test_certificate_ready_message_links_to_a_download_without_login(app, regist
     assert len(sent) == 1, sent
     message = sent[0]
     assert message["data"]["character_string2"]["value"] == cert.number
-    assert message["data"]["thing1"]["value"] == "2026年公需科目"
+    assert message["data"]["thing1"]["value"] == f"{demo_year()}年公需科目"
     url = message["url"]
     assert url.startswith(app.config["PUBLIC_BASE_URL"] + "/certs/download/")
     path = url.split("://", 1)[1].split("/", 1)[1]
@@ -257,7 +258,7 @@ def test_cli(app, registered):
     assert runner.invoke(args=["certs", "revoke", cert.number]).exit_code != 0  # a reason is required
     assert "revoked" in runner.invoke(args=["certs", "revoke", cert.number, "--reason", "test"]).output
     out = runner.invoke(args=["certs", "reissue", cert.number]).output
-    assert "replaced by CE2026-" in out
+    assert f"replaced by CE{demo_year()}-" in out
     seeded = runner.invoke(args=["certs", "seed-demo-units"])
     assert seeded.exit_code == 0 and len(service.search_units("演示")) == 6
 

@@ -20,7 +20,7 @@ from app.accounts.models import User
 from app.certs import service as certs
 from app.certs.models import Certificate
 from app.db import utcnow
-from app.demo import seed_catalogue
+from app.demo import demo_year, seed_catalogue
 from app.learning.flush import flush_dirty
 from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion, Enrollment, Project, Question
 from app.pay.models import Order
@@ -40,10 +40,10 @@ def node_binary():
 
 @pytest.fixture
 def short_plan(app, registered):
-    """The 2026 demo plan cut to one course of one 12 s chapter, on sale now; its hours are that course's."""
+    """This year's demo plan cut to one course of one 12 s chapter, on sale now; its hours are that course's."""
     app.config.update(LEARNING_HEARTBEAT_SECONDS=1, LEARNING_PROMPT_MIN_SECONDS=2, LEARNING_PROMPT_MAX_SECONDS=3)
     seed_catalogue()
-    project = Project.get(Project.year == 2026)
+    project = Project.get(Project.year == demo_year())
     courses = list(Course.select().where(Course.project == project.id).order_by(Course.position))
     course = courses[0]
     Chapter.delete().where(Chapter.course.in_([c.id for c in courses[1:]])).execute()

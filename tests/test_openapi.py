@@ -2,7 +2,6 @@
 import re
 
 
-
 def test_openapi_lists_every_api_route(app, client):
     resp = client.get("/api/v1/openapi.json")
     assert resp.status_code == 200
