@@ -5,6 +5,7 @@ The H5 pages authenticate with the Redis session cookie, the mini-program with a
 import functools
 import hashlib
 import secrets
+import time
 
 from flask import current_app, g, redirect, request, session, url_for
 
@@ -80,8 +81,28 @@ def forget_session_version(uid):
     get_redis().delete(VERSION_PREFIX + str(uid))
 
 
+_recent_versions = {}  # uid -> (version, checked at): this worker's short memory for hot paths
+RECENT_SECONDS = 3
+
+
+def _recent_version(uid):
+    """session_version_of, remembered for a few seconds in this process (saves a round trip per heartbeat)."""
+    now = time.monotonic()
+    hit = _recent_versions.get(uid)
+    if hit is not None and now - hit[1] < RECENT_SECONDS:
+        return hit[0]
+    version = session_version_of(uid)
+    if len(_recent_versions) > 10000:
+        _recent_versions.clear()
+    _recent_versions[uid] = (version, now)
+    return version
+
+
 def current_user_id():
-    """The logged-in user's id without reading the account row (hot paths such as heartbeats)."""
+    """The logged-in user's id without reading the account row (hot paths such as heartbeats).
+
+    A password change or a disabled account reaches this path within RECENT_SECONDS.
+    """
     if "user" in g:
         return g.user.id if g.user is not None else None
     token = _bearer()
@@ -89,7 +110,7 @@ def current_user_id():
         uid, _, version = (get_redis().get(_token_key(token)) or "").partition(":")
     else:
         uid, version = session.get("uid"), session.get("ver")
-    if not uid or session_version_of(uid) != str(version):
+    if not uid or _recent_version(str(uid)) != str(version):
         return None
     return int(uid)
 
