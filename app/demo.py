@@ -40,7 +40,7 @@ COURSES = [
 
 
 # Short videos shipped with the project (made with ffmpeg's test source); nothing is downloaded.
-DEMO_VIDEOS = [("/static/demo/chapter-12s.webm", 12), ("/static/demo/chapter-20s.webm", 20)]
+DEMO_VIDEOS = [("/static/demo/chapter-12s.mp4", 12), ("/static/demo/chapter-20s.mp4", 20)]
 QUESTIONS = [
     ("专业技术人员每年须完成多少学时的公需科目？", ["10 学时", "20 学时", "30 学时", "40 学时"], 2),
     ("一门课程的学时什么时候计入？", ["打开课程即可", "全部章节看完后", "答对一道题后", "购买后立即"], 1),

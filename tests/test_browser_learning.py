@@ -51,7 +51,7 @@ def test_watch_a_course_through_with_a_prompt(quick_app, live_server, page, regi
     page.fill("#f-password", "Secret123")
     page.click("#submit")
     page.goto(f"{live_server}/learning/chapters/{chapter.id}")
-    page.wait_for_function("document.getElementById('player').dataset.session")
+    page.wait_for_selector("#player[data-session]")
     page.evaluate("document.getElementById('video').play()")
     # The server asks a question after a few seconds of credited watching; playback pauses.
     expect(page.locator("#prompt")).to_be_visible(timeout=15000)
