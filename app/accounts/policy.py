@@ -101,18 +101,34 @@ def _recent_version(uid):
 def current_user_id():
     """The logged-in user's id without reading the account row (hot paths such as heartbeats).
 
-    A password change or a disabled account reaches this path within RECENT_SECONDS.
+    A logout, a password change or a disabled account reaches this path within RECENT_SECONDS.
     """
     if "user" in g:
         return g.user.id if g.user is not None else None
     token = _bearer()
     if token:
-        uid, _, version = (get_redis().get(_token_key(token)) or "").partition(":")
+        uid, _, version = _recent_token(token).partition(":")
     else:
         uid, version = session.get("uid"), session.get("ver")
     if not uid or _recent_version(str(uid)) != str(version):
         return None
     return int(uid)
+
+
+_recent_tokens = {}  # token key -> (reference, checked at)
+
+
+def _recent_token(token):
+    """The token's "uid:version", remembered for a few seconds in this process (logout reaches it then)."""
+    key, now = _token_key(token), time.monotonic()
+    hit = _recent_tokens.get(key)
+    if hit is not None and now - hit[1] < RECENT_SECONDS:
+        return hit[0]
+    ref = get_redis().get(key) or ""
+    if len(_recent_tokens) > 10000:
+        _recent_tokens.clear()
+    _recent_tokens[key] = (ref, now)
+    return ref
 
 
 def require_user_id():
