@@ -38,13 +38,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import redis
+from bench_accounts import fresh_database  # bench/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_group_check.py
@@ -58,24 +57,6 @@ BATCH = 500
 # ---------------------------------------------------------------------------------------------
 # Database, Redis, app
 # ---------------------------------------------------------------------------------------------
-
-@contextmanager
-def fresh_postgres(admin_url):
-    """An empty database `ce_bench_<random>`, dropped (even if in use) on the way out."""
-    admin = psycopg2.connect(admin_url, connect_timeout=5)
-    admin.autocommit = True
-    name = f"ce_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
-        finally:
-            with admin.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()
-
 
 @contextmanager
 def fresh_sqlite():
@@ -377,7 +358,7 @@ def main():
           f"{platform.machine()}, load average {os.getloadavg()[0]:.2f} at start")
     with flushed_redis(opts.redis_url):
         if opts.postgres:
-            with fresh_postgres(opts.postgres_url) as url:
+            with fresh_database(opts.postgres_url) as url:
                 admin = psycopg2.connect(opts.postgres_url)
                 version = admin.server_version
                 admin.close()

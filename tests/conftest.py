@@ -271,3 +271,11 @@ def shots(tmp_path):
     folder = Path(os.environ.get("ARTIFACTS_DIR", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock, virtual: it moves only when the test advances it (learning tests)."""
+    from tests.learning_fixtures import virtual_clock
+
+    return virtual_clock(monkeypatch)

@@ -23,16 +23,9 @@ from tests.learning_fixtures import (
     make_plan,
     make_staff,
     session_state,
-    virtual_clock,
 )
 
 LONG = 3600
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The server's clock, virtual: it moves only when the test advances it."""
-    return virtual_clock(monkeypatch)
 
 
 @pytest.fixture

@@ -19,14 +19,7 @@ from tests.learning_fixtures import (
     login_token,
     make_learner,
     make_plan,
-    virtual_clock,
 )
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The server's clock, virtual: it moves only when the test advances it."""
-    return virtual_clock(monkeypatch)
 
 
 @pytest.fixture

@@ -26,17 +26,6 @@ OPENID = "oPayTestOpenid00000000000001"
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def wait_until(predicate, timeout=15.0, interval=0.05):
-    """Poll until `predicate()` is truthy (returns it) or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
-
-
 def id_number(n):
     """A valid 18-digit ID number (checksum included); even sequence digit: female."""
     base = f"11010519900101{n:03d}"

@@ -11,6 +11,7 @@ from app.pay import gateway, settle
 from app.pay.models import Order, PaymentTransaction
 from app.wechat import login
 from app.wechat.models import WechatMessage
+from tests.helpers import wait_until
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     PRICE,
     buyer_fixture,
@@ -24,7 +25,6 @@ from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     sandbox_notices,
     sandbox_txn,
     signed_notification,
-    wait_until,
 )
 
 

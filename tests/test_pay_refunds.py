@@ -9,6 +9,7 @@ from app.errors import ApiError
 from app.learning.models import Enrollment
 from app.pay import gateway, orders, settle
 from app.pay.models import Order, OrderSeat, Refund
+from tests.helpers import wait_until
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     PRICE,
     buyer_fixture,
@@ -23,7 +24,6 @@ from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     rows,
     signed_notification,
     staff_fixture,
-    wait_until,
 )
 
 

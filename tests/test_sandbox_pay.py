@@ -20,22 +20,12 @@ from wechatpayv3 import WeChatPay, WeChatPayType
 from werkzeug.serving import make_server
 
 from app.wechat import keys
+from tests.helpers import wait_until
 
 OPENID = "oSandboxPayerOpenid0000000001"
 
 
 # ---- helpers and fixtures ------------------------------------------------------------------------
-
-def wait_until(predicate, timeout=10.0, interval=0.05):
-    """Poll until `predicate()` is truthy (returns it) or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
-
 
 def new_no(prefix="T"):
     return prefix + uuid.uuid4().hex[:20]
