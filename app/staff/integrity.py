@@ -18,8 +18,8 @@ SORTS = {"score": SCORE, "refused": REFUSED_N, "clamped": CLAMPED_N, "failed": F
 
 def ranking(since=None, until=None):
     """One row per learner with events in the period: counts and a score (a query the table pages)."""
-    q = (LearningEvent.select(LearningEvent.user, User.name, REFUSED_N.alias("refused"), CLAMPED_N.alias("clamped"),
-                              FAILED_N.alias("failed"), SCORE.alias("score"),
+    q = (LearningEvent.select(LearningEvent.user, User.id, User.name, REFUSED_N.alias("refused"),
+                              CLAMPED_N.alias("clamped"), FAILED_N.alias("failed"), SCORE.alias("score"),
                               fn.MAX(LearningEvent.created_at).alias("last_at"))
          .join(User, on=(LearningEvent.user == User.id))
          .where(LearningEvent.reason.in_(REFUSED + CLAMPED + FAILED)))
@@ -27,7 +27,7 @@ def ranking(since=None, until=None):
         q = q.where(LearningEvent.created_at >= since)
     if until:
         q = q.where(LearningEvent.created_at < until)
-    return q.group_by(LearningEvent.user, User.name)
+    return q.group_by(LearningEvent.user, User.id, User.name)
 
 
 def events(user_id, reason=""):
