@@ -8,6 +8,7 @@ administrator, interleaved, after a warm-up:
 
   GET  /staff/                       the console's home (session, roles, navigation): the baseline
   GET  /staff/integrity              the "suspicious learning" ranking (GROUP BY over 30 days of events)
+  GET  /staff/integrity?period=7     the same over 7 days
   GET  /staff/integrity/<id>         one learner's events (drill-down)
   GET  /staff/audit                  the audit log, newest first
   GET  /staff/audit?action=…         the audit log filtered by action
@@ -132,6 +133,7 @@ def main():
         pages = {
             "home": lambda: client.get("/staff/"),
             "integrity": lambda: client.get("/staff/integrity"),
+            "integrity 7 d": lambda: client.get("/staff/integrity?period=7"),
             "drill-down": lambda: client.get(f"/staff/integrity/{busy}"),
             "audit": lambda: client.get("/staff/audit"),
             "audit filtered": lambda: client.get("/staff/audit?action=person.unlock"),
