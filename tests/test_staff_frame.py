@@ -2,6 +2,7 @@
 import pytest
 
 from app.accounts.models import User
+from app.db import utcnow
 from app.staff import audit, roles
 from app.staff.frame import SECTIONS, sections_for
 from app.staff.models import AuditEntry, StaffRole
@@ -66,6 +67,7 @@ def test_admin_grants_and_revokes_a_role_with_confirmation_and_audit(app):
     assert resp.status_code == 302
     assert roles.staff_roles(User.get_by_id(clerk.user.id)) == {"service_desk", "reviewer"}
     entry = AuditEntry.get(AuditEntry.action == "role.grant")
+    assert abs((entry.created_at - utcnow()).total_seconds()) < 30  # stored in UTC
     assert (entry.actor_id, entry.actor_name, entry.target_type, entry.target_id) == (
         admin.user.id, "管理员甲", "account", str(clerk.user.id))
     assert audit.loads(entry.before) == {"roles": ["service_desk"]}

@@ -97,6 +97,10 @@ def test_correcting_id_number_and_mobile_keeps_login_working_and_masks_the_audit
     stored = entry.before + entry.after
     assert new_id not in stored and make_id(6) not in stored and "13600000006" not in stored
     assert audit.loads(entry.after)["mobile"] == "136****0006"
+    drain()
+    told = {m["mobile"]: m["text"] for m in sms.read_outbox()}
+    assert "身份证号、手机号" in told["13600000006"]
+    assert "136****0006" in told["13700000006"]  # the old number hears of the change too
 
 
 def test_correction_errors_are_inline_and_change_nothing(app):

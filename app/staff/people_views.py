@@ -2,6 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from app.accounts.models import User
+from app.accounts.service import id_number_of
 from app.errors import ApiError
 from app.masking import mask_id, mask_mobile
 from app.staff import audit, bp, people
@@ -82,7 +83,7 @@ def person_correct(user_id):
                     message += "，证书已换发：" + "、".join(c.number for c in reissued)
                 flash(message + "，并已短信通知学员")
                 return redirect(url_for("staff.person", user_id=user.id))
-            people._clean_reason(reason)
+            people.clean_reason(reason)
             changes = people.clean_corrections(user, **form)
             return render_template("staff/person_correct_confirm.html", person=people.summary(user),
                                    rows=_change_rows(user, changes), form=form, reason=reason,
@@ -95,7 +96,7 @@ def person_correct(user_id):
 
 def _change_rows(user, changes):
     shown = {"id_number": mask_id, "mobile": mask_mobile, "gender": lambda g: people.GENDER_TEXT.get(g, g)}
-    current = people._state(user)
+    current = people.current_values(user)
     return [(people.FIELD_TEXT[k], shown.get(k, str)(current[k]), shown.get(k, str)(v)) for k, v in changes.items()]
 
 
@@ -146,7 +147,7 @@ def person_action(user_id, action):
 
 
 def _confirm_page(user, action, title, error=None):
-    facts = [("学员", f"{user.name}（{mask_id(people.service.id_number_of(user))}）"), ("操作", title),
+    facts = [("学员", f"{user.name}（{mask_id(id_number_of(user))}）"), ("操作", title),
              ("结果", CONSEQUENCES[action])]
     return render_template("staff/person_confirm.html", person=people.summary(user), action=action, title=title,
                            facts=facts, reason=action == "disable", error=error,
