@@ -3,6 +3,7 @@
 Every change is recorded in the audit log with the state before and after (ID numbers and mobiles
 masked there). Finding by ID number or mobile goes through the blind index only.
 """
+import peewee
 from flask import current_app
 
 from app import ratelimit
@@ -130,7 +131,12 @@ def correct(user, reason, staff=None, **fields):
             raise _taken("mobile", "该手机号已被其他账号使用")
         if "id_number" in changes or "mobile" in changes:
             values.update(cols)
-        User.update(values).where(User.id == user.id).execute()
+        try:
+            with db.atomic():
+                User.update(values).where(User.id == user.id).execute()
+        except peewee.IntegrityError:  # another account took the number at the same moment
+            field = "id_number" if "id_number" in changes else "mobile"
+            raise _taken(field, "该身份证号或手机号已被其他账号使用") from None
         audit.record("person.correct", "account", user.id, {k: before[k] for k in changes}, changes,
                      {"reason": reason}, actor=staff)
     user = User.get_by_id(user.id)
