@@ -136,3 +136,20 @@ def test_staff_models_match_the_migrated_schema(app):
 
     for model in (StaffRole, AuditEntry):
         assert set(model._meta.columns) <= {c.name for c in db.get_columns(model._meta.table_name)}, model
+
+
+def test_staff_create_command_gives_roles(app):
+    runner = app.test_cli_runner()
+    base = ["staff", "create", "--name", "赵老师", "--mobile", "13900000123", "--password", "Staff2026pw"]
+    result = runner.invoke(args=[*base, "--id-number", "11010519491231002X", "--username", "zhao", "--role", "reviewer",
+                                 "--role", "finance"])
+    assert result.exit_code == 0, result.output
+    assert roles.staff_roles(User.get(User.username == "zhao")) == {"reviewer", "finance"}
+    result = runner.invoke(args=["staff", "create", "--name", "钱老师", "--mobile", "13900000124", "--password",
+                                 "Staff2026pw", "--id-number", "500103199003077657", "--username", "qian"])
+    assert result.exit_code == 0, result.output
+    assert roles.staff_roles(User.get(User.username == "qian")) == {"admin"}
+    result = runner.invoke(args=["staff", "create", "--name", "孙老师", "--mobile", "13900000125", "--password",
+                                 "Staff2026pw", "--id-number", "500108198506121223", "--role", "king"])
+    assert result.exit_code == 2 and "unknown role" in result.output
+    assert User.select().where(User.name == "孙老师").count() == 0
