@@ -153,3 +153,18 @@ def test_staff_create_command_gives_roles(app):
                                  "Staff2026pw", "--id-number", "500108198506121223", "--role", "king"])
     assert result.exit_code == 2 and "unknown role" in result.output
     assert User.select().where(User.name == "孙老师").count() == 0
+
+
+def test_staff_required_answers_json_under_api(app):
+    from flask import jsonify
+
+    from app.staff.frame import staff_required
+
+    app.add_url_rule("/api/v1/staff/_probe", "probe", staff_required("finance")(lambda: jsonify({"code": "ok"})))
+    anonymous = app.test_client().get("/api/v1/staff/_probe")
+    assert anonymous.status_code == 401 and anonymous.get_json()["code"] == "unauthorized"
+    desk = make_staff_member(app, ("service_desk",))
+    resp = desk.get("/api/v1/staff/_probe")
+    assert resp.status_code == 403 and resp.get_json()["code"] == "forbidden"
+    finance = make_staff_member(app, ("finance",), i=906)
+    assert finance.get("/api/v1/staff/_probe").status_code == 200
