@@ -8,8 +8,8 @@ from app.db import db
 from app.jobs.clock import tick
 from app.learning import flush as flush_module
 from app.learning.flush import flush_dirty
+from app.learning.keys import DIRTY_KEY, EVENTS_KEY
 from app.learning.models import ChapterProgress, CourseCompletion, LearningEvent
-from app.learning.playback import DIRTY_KEY, EVENTS_KEY
 from app.redis_client import get_redis
 from app.wechat.models import WechatMessage
 from tests.learning_fixtures import (

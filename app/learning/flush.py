@@ -11,8 +11,8 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.db import db, utcnow
+from app.learning.keys import DIRTY_KEY, EVENTS_KEY, keys, raw_redis
 from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion, LearningEvent, Project
-from app.learning.playback import DIRTY_KEY, EVENTS_KEY, keys, raw_redis
 from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)

@@ -17,16 +17,13 @@ from flask import current_app
 
 from app.db import utcnow
 from app.errors import ApiError
+from app.learning.flush import flush_and_announce
+from app.learning.keys import EVENTS_KEY, KEY_TTL, keys, raw_redis
 from app.learning.models import Chapter, ChapterProgress, Course, Enrollment, Question
 from app.redis_client import get_redis
 
 LUA = (Path(__file__).parent / "heartbeat.lua").read_text()
 SESSION_TTL = 6 * 3600
-# Coverage, last position and completion marker per (learner, chapter) expire when left alone this long:
-# the database holds them (flushed every few seconds) and a new session restores the coverage.
-KEY_TTL = 7 * 24 * 3600
-EVENTS_KEY = "learn:events"
-DIRTY_KEY = "learn:dirty"
 
 # Answering the open question, atomically: of answers sent at once for the same question, one is judged
 # (the others find the question gone), so parallel guesses cannot try every option.
@@ -63,23 +60,12 @@ return {'wrong', attempts, nxt, h[7]}
 """
 
 
-def keys(uid, chapter_id, sid=""):
-    return {"session": f"learn:s:{sid}", "active": f"learn:active:{uid}", "coverage": f"learn:cov:{uid}:{chapter_id}",
-            "dirty": DIRTY_KEY, "events": EVENTS_KEY, "position": f"learn:pos:{uid}:{chapter_id}",
-            "done": f"learn:done:{uid}:{chapter_id}"}
-
-
 def settings():
     cfg = current_app.config
     return {"interval": cfg["LEARNING_HEARTBEAT_SECONDS"], "tolerance_ms": cfg["LEARNING_TOLERANCE_MS"],
             "max_gap_ms": cfg["LEARNING_MAX_GAP_SECONDS"] * 1000, "done_tolerance": cfg["LEARNING_COMPLETE_TOLERANCE"],
             "prompt_min": cfg["LEARNING_PROMPT_MIN_SECONDS"], "prompt_max": cfg["LEARNING_PROMPT_MAX_SECONDS"],
             "attempts": cfg["LEARNING_PROMPT_ATTEMPTS"]}
-
-
-def raw_redis():
-    """Redis without response decoding (coverage bitmaps are bytes)."""
-    return current_app.extensions["rq_connection"]
 
 
 def _script(name, source):
@@ -254,6 +240,4 @@ def log_event(uid, chapter_id, session_id, reason, detail=""):
 
 def record_completion(uid, chapter_id):
     """Persist a chapter's completion right away (one write per chapter, not per heartbeat)."""
-    from app.learning.flush import flush_and_announce
-
     flush_and_announce(uid, chapter_id)
