@@ -178,17 +178,20 @@ def covered_seconds(uid, chapter_id):
     return raw_redis().bitcount(keys(uid, chapter_id)["coverage"])
 
 
+def heartbeat_call(uid, data, now):
+    """The keys and arguments of heartbeat.lua for one heartbeat."""
+    cfg = settings()
+    k = keys(uid, data.chapter_id, data.session_id)
+    return ([k["session"], k["active"], k["coverage"], k["dirty"], k["events"], k["position"], k["done"]],
+            [now, data.session_id, uid, data.chapter_id, data.seq, int(data.position * 1000), 1 if data.playing else 0,
+             cfg["tolerance_ms"], cfg["max_gap_ms"], cfg["done_tolerance"], f"{uid}:{data.chapter_id}",
+             cfg["interval"] * 1000, KEY_TTL])
+
+
 def heartbeat(user, data, now_ms=None):
     """Credit one heartbeat (one Lua call). Returns what the player needs to know."""
-    cfg = settings()
-    k = keys(user.id, data.chapter_id, data.session_id)
-    script = _script("heartbeat", LUA)
     now = now_ms if now_ms is not None else int(time.time() * 1000)
-    status, credit, covered, newly, reason, qid = script(
-        keys=[k["session"], k["active"], k["coverage"], k["dirty"], k["events"], k["position"], k["done"]],
-        args=[now, data.session_id, user.id, data.chapter_id, data.seq, int(data.position * 1000),
-              1 if data.playing else 0, cfg["tolerance_ms"], cfg["max_gap_ms"], cfg["done_tolerance"],
-              f"{user.id}:{data.chapter_id}", cfg["interval"] * 1000, KEY_TTL])
+    status, credit, covered, newly, reason, qid = _script("heartbeat", LUA)(*heartbeat_call(user.id, data, now))
     answer = {"status": status, "credited_seconds": round(int(credit) / 1000, 3), "watched_seconds": int(covered),
               "reason": reason or None, "complete": bool(int(newly))}
     if int(newly):
