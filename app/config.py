@@ -73,6 +73,8 @@ class Config:
         self.LEARNING_PROMPT_MIN_SECONDS = _int("LEARNING_PROMPT_MIN_SECONDS", 180)
         self.LEARNING_PROMPT_MAX_SECONDS = _int("LEARNING_PROMPT_MAX_SECONDS", 420)
         self.LEARNING_PROMPT_ATTEMPTS = _int("LEARNING_PROMPT_ATTEMPTS", 3)
+        # After that many wrong answers in a row (per learner, across devices): a wait before learning again.
+        self.LEARNING_PROMPT_COOLDOWN_SECONDS = _int("LEARNING_PROMPT_COOLDOWN_SECONDS", 300)
         self.LEARNING_FLUSH_SECONDS = _int("LEARNING_FLUSH_SECONDS", 10)
         # Contact block shown on every page.
         self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")

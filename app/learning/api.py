@@ -7,7 +7,7 @@ from flask import request
 from app.accounts.policy import current_user, require_user_id
 from app.api import ApiBlueprint, ok, parse_model
 from app.errors import ApiError
-from app.learning import catalog, playback, progress
+from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
 from app.learning.schemas import AnswerIn, HeartbeatIn, StartIn
 from app.security import csrf_exempt
@@ -100,7 +100,7 @@ def heartbeat():
 @bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn)
 def answer(session_id, data):
     """Answer the open anti-idle question (checked on the server; the answer is never sent)."""
-    return ok(playback.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
+    return ok(prompts.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
 
 
 @bp.endpoint("/staff/learning/events", auth="staff")

@@ -4,7 +4,8 @@
 -- ARGV: 1 now_ms, 2 session id, 3 uid, 4 chapter id, 5 seq, 6 position_ms, 7 playing (0/1),
 --       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member, 12 heartbeat interval ms,
 --       13 ttl of the per-chapter keys (s)
--- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id}
+-- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms}
+-- (position_ms: with "ask", where crediting stopped for the question)
 --
 -- Crediting rules (all on the server's clock; the client only reports a position):
 -- * A stretch between two heartbeats counts when the video was playing at either end of it (the player
@@ -14,8 +15,8 @@
 --   starts at -tolerance (a session's first heartbeat cannot outrun the time since it began) and carries
 --   at most `tolerance` of unspent time from one heartbeat to the next, so neither pauses, idling nor an
 --   open question can be saved up and spent in a burst: over any stretch, credit <= real time + 2 tolerances,
---   and over a whole session, credit <= real time (plus one tolerance per question answered right: see
---   ANSWER_LUA in playback.py).
+--   and over a whole session, credit <= real time. An answered question restarts the bank at -tolerance
+--   (ANSWER_LUA in prompts.py): a right answer buys no time.
 -- * A position that moved further than that by more than the tolerance is a jump (a seek past the watched
 --   frontier, or playback faster than 1x): that heartbeat earns nothing.
 -- * After a silence longer than max_gap (offline, heartbeats held back), only the first heartbeat
@@ -86,7 +87,7 @@ if now < last_ts then now = last_ts end  -- never let the clock run backwards wi
 if h[10] ~= '' then
   redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'bank', -tol, 'playing', 0)
   if playing then event('prompt_pending', 'heartbeat while a question is open') end
-  return {'ask', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'prompt_pending', h[10]}
+  return {'ask', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'prompt_pending', h[10], h[6]}
 end
 
 if elapsed > 0 then
@@ -148,6 +149,6 @@ if prompt_at > 0 and credited >= prompt_at and h[12] ~= '' then
   local rest = string.sub(h[12], string.len(qid) + 2)
   if rest == '' then rest = qid else rest = rest .. ',' .. qid end
   redis.call('HSET', s, 'prompt_qid', qid, 'questions', rest, 'prompt_opened', now)
-  return {'ask', credit, covered, newly, reason, qid}
+  return {'ask', credit, covered, newly, reason, qid, pos}
 end
 return {'ok', credit, covered, newly, reason, ''}

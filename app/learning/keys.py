@@ -1,6 +1,11 @@
-"""Redis keys of learning, shared by the heartbeat path (playback.py), the flush job (flush.py), the
-progress views and the revocation of a plan (revoke.py)."""
+"""Redis keys, scripts and the clock of learning, shared by the heartbeat path (playback.py), the
+questions (prompts.py), the flush job (flush.py), the progress views and the revocation of a plan
+(revoke.py)."""
+import time
+
 from flask import current_app
+
+from app.redis_client import get_redis
 
 EVENTS_KEY = "learn:events"
 DIRTY_KEY = "learn:dirty"
@@ -26,3 +31,16 @@ def learner_keys(uid):
 def raw_redis():
     """Redis without response decoding (coverage bitmaps are bytes)."""
     return current_app.extensions["rq_connection"]
+
+
+def script(name, source):
+    """A Lua script registered once per app (EVALSHA, falling back to EVAL after a Redis restart)."""
+    scripts = current_app.extensions.setdefault("learning_scripts", {})
+    if name not in scripts:
+        scripts[name] = get_redis().register_script(source)
+    return scripts[name]
+
+
+def now_ms():
+    """The server's clock, in ms: the only clock learning credits by."""
+    return int(time.time() * 1000)
