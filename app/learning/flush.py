@@ -1,7 +1,8 @@
 """Fold heartbeats from Redis into the database in batches, and what completion then means.
 
 Runs every LEARNING_FLUSH_SECONDS (the clock); a lost Redis or web worker costs at most that interval
-of watched time. Coverage is merged (bitwise OR) with what the database has, so nothing is ever lost.
+of watched time. Coverage is merged (bitwise OR) with what the database has, so nothing is ever lost;
+progress of a learner who no longer holds the plan is never written (and dropped from Redis).
 """
 import datetime
 import json
@@ -12,7 +13,15 @@ from flask import current_app
 from app.accounts.models import User
 from app.db import db, utcnow
 from app.learning.keys import DIRTY_KEY, EVENTS_KEY, keys, raw_redis
-from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion, LearningEvent, Project
+from app.learning.models import (
+    Chapter,
+    ChapterProgress,
+    Course,
+    CourseCompletion,
+    Enrollment,
+    LearningEvent,
+    Project,
+)
 from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
@@ -71,6 +80,14 @@ def flush_one(uid, chapter_id):
     chapter = Chapter.get_or_none(Chapter.id == chapter_id)
     if chapter is None:
         return []
+    if not enrolled(uid, chapter):
+        # Earned in a session that outlived the plan (refunded, revoked): never recorded, and dropped from
+        # Redis so that buying again starts from what the database holds.
+        pipe = raw_redis().pipeline()
+        pipe.delete(k["coverage"], k["position"], k["done"])
+        pipe.execute()
+        log.warning("account %s: progress of chapter %s dropped, no valid enrollment", uid, chapter_id)
+        return []
     query = ChapterProgress.select().where(ChapterProgress.user == uid, ChapterProgress.chapter == chapter_id)
     if getattr(db.obj, "for_update", False):
         # Concurrent flushers (the clock's job, a completion in a web request) merge one after the other,
@@ -92,6 +109,12 @@ def flush_one(uid, chapter_id):
     if newly_complete and course_check(uid, chapter.course_id):
         return [(uid, chapter.course_id)]
     return []
+
+
+def enrolled(uid, chapter):
+    """Does the learner hold the plan of this chapter now?"""
+    return (Enrollment.select().join(Course, on=(Course.project == Enrollment.project))
+            .where(Course.id == chapter.course_id, Enrollment.user == uid, Enrollment.status == "active").exists())
 
 
 def course_check(uid, course_id):
