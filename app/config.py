@@ -76,6 +76,9 @@ class Config:
         # After that many wrong answers in a row (per learner, across devices): a wait before learning again.
         self.LEARNING_PROMPT_COOLDOWN_SECONDS = _int("LEARNING_PROMPT_COOLDOWN_SECONDS", 300)
         self.LEARNING_FLUSH_SECONDS = _int("LEARNING_FLUSH_SECONDS", 10)
+        # Refused heartbeats kept in detail per learner and window; beyond that, counted per learner and reason.
+        self.LEARNING_EVENTS_PER_LEARNER = _int("LEARNING_EVENTS_PER_LEARNER", 60)
+        self.LEARNING_EVENTS_WINDOW_SECONDS = _int("LEARNING_EVENTS_WINDOW_SECONDS", 60)
         # Contact block shown on every page.
         self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")

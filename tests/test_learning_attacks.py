@@ -15,6 +15,7 @@ import requests
 
 from app.learning import playback
 from app.learning.flush import flush_dirty, flush_events
+from app.learning.keys import script as learning_script
 from app.learning.models import ChapterProgress, LearningEvent, Question
 from app.learning.schemas import HeartbeatIn
 from app.redis_client import get_redis
@@ -554,7 +555,7 @@ def test_one_learners_refusals_cannot_push_out_anothers(app, clock, plan, learne
     player.beat(event="play")
     data = HeartbeatIn(session_id=player.session_id, chapter_id=plan.chapter.id, seq=player.seq,
                                 position=0, playing=True, event="timer")
-    script = playback._script("heartbeat", playback.LUA)
+    script = learning_script("heartbeat", playback.LUA)
     pipe = get_redis().pipeline(transaction=False)
     sent = 100_001
     for i in range(sent):

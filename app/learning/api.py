@@ -108,8 +108,9 @@ def events():
     """Staff: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
     from peewee import fn
 
-    query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, fn.COUNT(LearningEvent.id).alias("n"))
+    total = fn.SUM(LearningEvent.count)
+    query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, total.alias("n"))
     if request.args.get("reason"):
         query = query.where(LearningEvent.reason == request.args["reason"][:24])
-    rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(fn.COUNT(LearningEvent.id).desc())
-    return ok([{"user_id": r.user_id, "reason": r.reason, "count": r.n} for r in rows.limit(200)])
+    rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(total.desc())
+    return ok([{"user_id": r.user_id, "reason": r.reason, "count": int(r.n)} for r in rows.limit(200)])

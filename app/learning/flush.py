@@ -12,7 +12,7 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.db import db, utcnow
-from app.learning.keys import DIRTY_KEY, EVENTS_KEY, keys, raw_redis
+from app.learning.keys import DIRTY_KEY, EVENT_COUNTS_KEY, EVENTS_KEY, keys, raw_redis
 from app.learning.models import (
     Chapter,
     ChapterProgress,
@@ -165,12 +165,21 @@ def _course_done_messages(uid, course):
                         url=base + "/certs")
 
 
-def flush_events(limit=5000):
-    """Move rejected/clamped heartbeat records and prompt outcomes from Redis into learning_event.
+def flush_events(limit=5000, batches=20):
+    """Move refused heartbeat records and prompt outcomes from Redis into learning_event; returns how many
+    records (a counted row stands for its count). Up to `batches` of `limit` records per run, then the
+    counts kept beyond each learner's share of detailed records, as one row per learner and reason."""
+    moved = 0
+    for _ in range(batches):
+        done = _flush_event_batch(limit)
+        moved += done
+        if done < limit:
+            break
+    return moved + _flush_event_counts()
 
-    The chapter id in a record comes from the client: one that does not exist is stored as empty rather
-    than failing the batch. If the insert fails, the records go back to the head of the list.
-    """
+
+def _flush_event_batch(limit):
+    """One batch from the head of the list; if the insert fails, the records go back where they were."""
     r = get_redis()
     pipe = r.pipeline()
     pipe.lrange(EVENTS_KEY, 0, limit - 1)
@@ -179,26 +188,56 @@ def flush_events(limit=5000):
     if not raw:
         return 0
     try:
-        events = [json.loads(item) for item in raw]
-        users = {int(e["uid"]) for e in events}
-        chapters = {int(e["chapter"]) for e in events if str(e.get("chapter") or "").isdigit()}
-        users &= {u.id for u in User.select(User.id).where(User.id.in_(users))}
-        chapters &= {c.id for c in Chapter.select(Chapter.id).where(Chapter.id.in_(chapters))} if chapters else set()
-        rows = []
-        for e in events:
-            if int(e["uid"]) not in users:
-                continue  # the account is gone
-            chapter = int(e["chapter"]) if str(e.get("chapter") or "").isdigit() else None
-            rows.append({"user": int(e["uid"]), "chapter": chapter if chapter in chapters else None,
-                         "session_id": (e.get("sid") or "")[:40], "reason": e["reason"][:24],
-                         "detail": (e.get("detail") or "")[:200],
-                         "created_at": datetime.datetime.fromtimestamp(e["at"] / 1000, datetime.UTC)
-                         .replace(tzinfo=None)})
-        if rows:
-            with db.atomic():
-                for start in range(0, len(rows), 500):
-                    LearningEvent.insert_many(rows[start:start + 500]).execute()
+        _insert_events([json.loads(item) for item in raw])
     except BaseException:
         r.lpush(EVENTS_KEY, *reversed(raw))  # back where they were, in order
         raise
-    return len(rows)
+    return len(raw)
+
+
+def _flush_event_counts():
+    r = get_redis()
+    pipe = r.pipeline(transaction=True)
+    pipe.hgetall(EVENT_COUNTS_KEY)
+    pipe.delete(EVENT_COUNTS_KEY)
+    counts, _ = pipe.execute()
+    if not counts:
+        return 0
+    now = int(utcnow().replace(tzinfo=datetime.UTC).timestamp() * 1000)
+    events = []
+    for field, n in counts.items():
+        uid, _, reason = field.partition(":")
+        events.append({"uid": uid, "chapter": "", "sid": "", "reason": reason, "count": int(n), "at": now,
+                       "detail": f"{n} more beyond the learner's detailed records"})
+    try:
+        _insert_events(events)
+    except BaseException:
+        back = r.pipeline()
+        for field, n in counts.items():
+            back.hincrby(EVENT_COUNTS_KEY, field, int(n))
+        back.execute()
+        raise
+    return sum(int(n) for n in counts.values())
+
+
+def _insert_events(events):
+    """The chapter id in a record comes from the client: one that does not exist is stored as empty rather
+    than failing the batch. Records of accounts that are gone are dropped."""
+    users = {int(e["uid"]) for e in events}
+    chapters = {int(e["chapter"]) for e in events if str(e.get("chapter") or "").isdigit()}
+    users &= {u.id for u in User.select(User.id).where(User.id.in_(users))}
+    chapters &= {c.id for c in Chapter.select(Chapter.id).where(Chapter.id.in_(chapters))} if chapters else set()
+    rows = []
+    for e in events:
+        if int(e["uid"]) not in users:
+            continue  # the account is gone
+        chapter = int(e["chapter"]) if str(e.get("chapter") or "").isdigit() else None
+        rows.append({"user": int(e["uid"]), "chapter": chapter if chapter in chapters else None,
+                     "session_id": (e.get("sid") or "")[:40], "reason": e["reason"][:24],
+                     "detail": (e.get("detail") or "")[:200], "count": e.get("count", 1),
+                     "created_at": datetime.datetime.fromtimestamp(e["at"] / 1000, datetime.UTC)
+                     .replace(tzinfo=None)})
+    if rows:
+        with db.atomic():
+            for start in range(0, len(rows), 500):
+                LearningEvent.insert_many(rows[start:start + 500]).execute()

@@ -1,9 +1,9 @@
 -- One heartbeat of a playback session, decided in one round trip on the server's clock.
 -- KEYS: 1 session hash, 2 learner's active-session key, 3 coverage bitmap, 4 dirty set,
---       5 events list, 6 last-position key, 7 completion marker
+--       5 events list, 6 last-position key, 7 completion marker, 8 learner's event quota, 9 event counts
 -- ARGV: 1 now_ms, 2 session id, 3 uid, 4 chapter id, 5 seq, 6 position_ms, 7 playing (0/1),
 --       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member, 12 heartbeat interval ms,
---       13 ttl of the per-chapter keys (s)
+--       13 ttl of the per-chapter keys (s), 14 detailed records per learner and window, 15 window (s)
 -- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms}
 -- (position_ms: with "ask", where crediting stopped for the question)
 --
@@ -30,10 +30,18 @@ local seq, pos, playing = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1'
 local tol, max_gap, done_tol = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local interval, ttl = tonumber(ARGV[12]), tonumber(ARGV[13])
 
+-- Every refusal is recorded: a learner's first records of a window in detail, the rest counted per learner
+-- and reason, so one account sending refusals fast cannot push other learners' records out of the list.
 local function event(reason, detail)
+  local n = redis.call('INCR', KEYS[8])
+  if n == 1 then redis.call('EXPIRE', KEYS[8], tonumber(ARGV[15])) end
+  if n > tonumber(ARGV[14]) then
+    redis.call('HINCRBY', KEYS[9], uid .. ':' .. reason, 1)
+    return
+  end
   redis.call('RPUSH', KEYS[5], cjson.encode({uid = uid, chapter = chapter, sid = sid, reason = reason,
                                              detail = detail, at = now}))
-  redis.call('LTRIM', KEYS[5], -100000, -1)
+  redis.call('LTRIM', KEYS[5], -100000, -1)  -- a last resort: each learner's share is bounded above
 end
 
 local h = redis.call('HMGET', s, 'uid', 'chapter', 'duration', 'last_seq', 'last_ts', 'last_pos', 'credited',

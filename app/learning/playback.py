@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.errors import ApiError
 from app.learning import prompts
 from app.learning.flush import flush_and_announce
-from app.learning.keys import KEY_TTL, keys, raw_redis, script
+from app.learning.keys import EVENT_COUNTS_KEY, KEY_TTL, keys, learner_keys, raw_redis, script
 from app.learning.keys import now_ms as clock_ms
 from app.learning.models import Chapter, ChapterProgress, Course, Enrollment, Question
 from app.redis_client import get_redis
@@ -30,7 +30,9 @@ SESSION_TTL = 6 * 3600
 def settings():
     cfg = current_app.config
     return {"interval": cfg["LEARNING_HEARTBEAT_SECONDS"], "tolerance_ms": cfg["LEARNING_TOLERANCE_MS"],
-            "max_gap_ms": cfg["LEARNING_MAX_GAP_SECONDS"] * 1000, "done_tolerance": cfg["LEARNING_COMPLETE_TOLERANCE"]}
+            "max_gap_ms": cfg["LEARNING_MAX_GAP_SECONDS"] * 1000, "done_tolerance": cfg["LEARNING_COMPLETE_TOLERANCE"],
+            "events_per_learner": cfg["LEARNING_EVENTS_PER_LEARNER"],
+            "events_window": cfg["LEARNING_EVENTS_WINDOW_SECONDS"]}
 
 
 def owned_chapter(user, chapter_id):
@@ -140,10 +142,11 @@ def heartbeat_call(uid, data, now):
     """The keys and arguments of heartbeat.lua for one heartbeat."""
     cfg = settings()
     k = keys(uid, data.chapter_id, data.session_id)
-    return ([k["session"], k["active"], k["coverage"], k["dirty"], k["events"], k["position"], k["done"]],
+    return ([k["session"], k["active"], k["coverage"], k["dirty"], k["events"], k["position"], k["done"],
+             learner_keys(uid)["event_quota"], EVENT_COUNTS_KEY],
             [now, data.session_id, uid, data.chapter_id, data.seq, int(data.position * 1000), 1 if data.playing else 0,
              cfg["tolerance_ms"], cfg["max_gap_ms"], cfg["done_tolerance"], f"{uid}:{data.chapter_id}",
-             cfg["interval"] * 1000, KEY_TTL])
+             cfg["interval"] * 1000, KEY_TTL, cfg["events_per_learner"], cfg["events_window"]])
 
 
 def heartbeat(user, data, now_ms=None):

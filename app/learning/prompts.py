@@ -13,7 +13,7 @@ import random
 from flask import current_app
 
 from app.errors import ApiError
-from app.learning.keys import EVENTS_KEY, learner_keys, now_ms, script
+from app.learning.keys import EVENT_COUNTS_KEY, EVENTS_KEY, learner_keys, now_ms, script
 from app.learning.models import Question
 from app.redis_client import get_redis
 
@@ -141,6 +141,26 @@ def answer_prompt(user, session_id, question_id, choice):
             "question": public_question(int(next_id))}
 
 
+# A record for staff, within the learner's share of detailed records (as heartbeat.lua's event()).
+# KEYS: 1 events list, 2 the learner's event quota, 3 event counts. ARGV: 1 record, 2 uid, 3 reason,
+# 4 detailed records per window, 5 window (s).
+EVENT_LUA = """
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5])) end
+if n > tonumber(ARGV[4]) then
+  redis.call('HINCRBY', KEYS[3], ARGV[2] .. ':' .. ARGV[3], 1)
+  return 0
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -100000, -1)
+return 1
+"""
+
+
 def log_event(uid, chapter_id, session_id, reason, detail=""):
-    get_redis().rpush(EVENTS_KEY, json.dumps({"uid": str(uid), "chapter": str(chapter_id), "sid": session_id,
-                                              "reason": reason, "detail": detail, "at": now_ms()}))
+    cfg = current_app.config
+    record = json.dumps({"uid": str(uid), "chapter": str(chapter_id), "sid": session_id, "reason": reason,
+                         "detail": detail, "at": now_ms()})
+    script("event", EVENT_LUA)(keys=[EVENTS_KEY, learner_keys(uid)["event_quota"], EVENT_COUNTS_KEY],
+                               args=[record, uid, reason, cfg["LEARNING_EVENTS_PER_LEARNER"],
+                                     cfg["LEARNING_EVENTS_WINDOW_SECONDS"]])
