@@ -132,7 +132,7 @@ def test_a_failed_flush_puts_its_work_back(app, clock, plan, learner, monkeypatc
     player.play(15)
     real_flush_one = flush_module.flush_one
 
-    def broken(uid, chapter_id):
+    def broken(uid, chapter_id, holds_plan=None):
         raise redis.ConnectionError("database went away")  # any failure in the middle of the batch
 
     monkeypatch.setattr(flush_module, "flush_one", broken)

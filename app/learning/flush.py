@@ -49,11 +49,12 @@ def flush_dirty():
         if not members:
             break
         finished = []
+        pairs = sorted((int(uid), int(chapter_id)) for uid, _, chapter_id in (m.partition(":") for m in members))
         try:
             with db.atomic():
-                for member in sorted(members):  # one lock order for concurrent flushers
-                    uid, _, chapter_id = member.partition(":")
-                    finished += flush_one(int(uid), int(chapter_id))
+                held = enrolled_pairs(pairs)
+                for uid, chapter_id in pairs:  # one lock order for concurrent flushers
+                    finished += flush_one(uid, chapter_id, (uid, chapter_id) in held)
         except BaseException:
             r.sadd(DIRTY_KEY, *members)  # rolled back: still to do, by the next run
             raise
@@ -70,8 +71,9 @@ def flush_and_announce(uid, chapter_id):
     announce(finished)
 
 
-def flush_one(uid, chapter_id):
-    """Merge Redis coverage into the database row; returns the (uid, course) pairs completed by it."""
+def flush_one(uid, chapter_id, holds_plan=None):
+    """Merge Redis coverage into the database row; returns the (uid, course) pairs completed by it.
+    `holds_plan`: whether the learner holds the chapter's plan, if the caller knows (else it is read)."""
     k = keys(uid, chapter_id)
     pipe = raw_redis().pipeline()
     pipe.get(k["coverage"])
@@ -80,7 +82,7 @@ def flush_one(uid, chapter_id):
     chapter = Chapter.get_or_none(Chapter.id == chapter_id)
     if chapter is None:
         return []
-    if not enrolled(uid, chapter):
+    if not (holds_plan if holds_plan is not None else enrolled(uid, chapter)):
         # Earned in a session that outlived the plan (refunded, revoked): never recorded, and dropped from
         # Redis so that buying again starts from what the database holds.
         pipe = raw_redis().pipeline()
@@ -115,6 +117,17 @@ def enrolled(uid, chapter):
     """Does the learner hold the plan of this chapter now?"""
     return (Enrollment.select().join(Course, on=(Course.project == Enrollment.project))
             .where(Course.id == chapter.course_id, Enrollment.user == uid, Enrollment.status == "active").exists())
+
+
+def enrolled_pairs(pairs):
+    """Of these (uid, chapter id) pairs, those whose learner holds the chapter's plan (one query)."""
+    if not pairs:
+        return set()
+    rows = (Chapter.select(Chapter.id, Enrollment.user).join(Course)
+            .join(Enrollment, on=(Enrollment.project == Course.project))
+            .where(Chapter.id.in_({c for _, c in pairs}), Enrollment.user.in_({u for u, _ in pairs}),
+                   Enrollment.status == "active").tuples())
+    return set(pairs) & {(uid, chapter_id) for chapter_id, uid in rows}
 
 
 def course_check(uid, course_id):
