@@ -118,3 +118,19 @@ def test_refunding_a_seat_the_learner_also_bought_revokes_nothing(app, clock, pl
     refund(sandbox_api, own, staff)  # and now the last one
     assert enrollment(learner.user).status == "revoked" and Certificate.get_by_id(cert.id).status == "revoked"
     assert OrderSeat.get_by_id(seat_of(own, learner.user).id).status == "refunded"
+
+
+def test_a_refund_leaves_the_session_of_another_plan_running(app, clock, plan, staff, sandbox_api,
+                                                             manual_refunds):
+    other = make_plan(courses=((300,),))
+    learner = make_learner(app, other)  # granted the other plan
+    order = buy(sandbox_api, learner.user, plan.project)
+    player = Player(learner, clock, other.chapter)
+    player.start()
+    player.play(10)
+    player.beat(event="play")
+    refund(sandbox_api, order, staff)
+    assert Enrollment.get(Enrollment.user == learner.user.id, Enrollment.project == other.project.id).status == "active"
+    clock.advance(5)
+    player.pos += 5
+    assert (player.beat()["status"], covered(learner, other.chapter)) == ("ok", 15)

@@ -5,7 +5,7 @@
 --       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member, 12 heartbeat interval ms,
 --       13 ttl of the per-chapter keys (s), 14 detailed records per learner and window, 15 window (s)
 -- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms}
--- (position_ms: with "ask", where crediting stopped for the question)
+-- (position_ms: with "ask", the position the question opened at)
 --
 -- Crediting rules (all on the server's clock; the client only reports a position):
 -- * A stretch between two heartbeats counts when the video was playing at either end of it (the player

@@ -51,13 +51,15 @@ def _enrolled(uid, project_id):
                                      Enrollment.status == "active").exists()
 
 
-# Ends the learner's current session if it belongs to this plan. KEYS: 1 the learner's active-session key.
-# ARGV: 1 project id, 2 why. Returns the session id ended, or false.
+# Ends the learner's current session if it belongs to this plan (or does not say: made before sessions
+# recorded their plan). KEYS: 1 the learner's active-session key. ARGV: 1 project id, 2 why.
+# Returns the session id ended, or false.
 END_LUA = """
 local sid = redis.call('GET', KEYS[1])
 if not sid then return false end
 local s = 'learn:s:' .. sid
-if redis.call('HGET', s, 'project') ~= ARGV[1] then return false end
+local project = redis.call('HGET', s, 'project')
+if project and project ~= ARGV[1] then return false end
 redis.call('HSET', s, 'state', 'ended', 'ended_by', ARGV[2])
 return sid
 """
