@@ -73,7 +73,12 @@ class Config:
         self.LEARNING_PROMPT_MIN_SECONDS = _int("LEARNING_PROMPT_MIN_SECONDS", 180)
         self.LEARNING_PROMPT_MAX_SECONDS = _int("LEARNING_PROMPT_MAX_SECONDS", 420)
         self.LEARNING_PROMPT_ATTEMPTS = _int("LEARNING_PROMPT_ATTEMPTS", 3)
+        # After that many wrong answers in a row (per learner, across devices): a wait before learning again.
+        self.LEARNING_PROMPT_COOLDOWN_SECONDS = _int("LEARNING_PROMPT_COOLDOWN_SECONDS", 300)
         self.LEARNING_FLUSH_SECONDS = _int("LEARNING_FLUSH_SECONDS", 10)
+        # Refused heartbeats kept in detail per learner and window; beyond that, counted per learner and reason.
+        self.LEARNING_EVENTS_PER_LEARNER = _int("LEARNING_EVENTS_PER_LEARNER", 60)
+        self.LEARNING_EVENTS_WINDOW_SECONDS = _int("LEARNING_EVENTS_WINDOW_SECONDS", 60)
         # Contact block shown on every page.
         self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")

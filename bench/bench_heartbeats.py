@@ -251,6 +251,8 @@ def outcomes(redis_url, sessions, wall_seconds):
     try:
         credited = sum(int(r.hget(f"learn:s:{s['sid']}", "credited") or 0) for s in sessions) / 1000
         reasons = collections.Counter(json.loads(e)["reason"] for e in r.lrange("learn:events", 0, -1))
+        for field, n in r.hgetall("learn:events:more").items():  # beyond each learner's detailed records
+            reasons[field.partition(":")[2]] += int(n)
         dirty = r.scard("learn:dirty")
     finally:
         r.close()

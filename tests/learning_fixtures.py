@@ -1,6 +1,6 @@
 """Shared set-up for the learning tests: a plan a learner owns, a virtual server clock, a player.
 
-The server credits on its own clock (`time.time()` in app/learning/playback.py). `virtual_clock`
+The server credits on its own clock (`now_ms()` in app/learning/keys.py). `virtual_clock`
 (the `clock` fixture of the learning test modules) replaces that module's `time` with a clock that
 only moves when a test says so: every test drives the real API (Flask's test client or a live
 server) on a deterministic clock, with no sleeps.
@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from app.accounts import rules, service
 from app.db import utcnow
-from app.learning import playback
+from app.learning import keys, playback
 from app.learning.models import Chapter, Course, Enrollment, Project, Question
 from app.redis_client import get_redis
 from app.staff import roles as staff_roles
@@ -40,7 +40,7 @@ class Clock:
 def virtual_clock(monkeypatch):
     """Install a virtual clock as the learning code's clock (each test module wraps it as `clock`)."""
     virtual = Clock()
-    monkeypatch.setattr(playback, "time", virtual)
+    monkeypatch.setattr(keys, "time", virtual)
     return virtual
 
 

@@ -75,3 +75,34 @@ def test_watch_a_course_through_with_a_prompt(quick_app, live_server, page, regi
     page.goto(f"{live_server}/learning/{course.project_id}")
     expect(page.locator("#earned")).to_have_text(str(course.credit_hours))
     assert catalog.my_plans(user)[0]["id"] == course.project_id
+
+
+def test_a_question_rewinds_the_video_and_too_many_wrong_answers_mean_a_wait(quick_app, live_server, page, registered,
+                                                                              one_chapter_course, shots, engine):
+    from app.redis_client import get_redis
+
+    chapter = Chapter.get(Chapter.course == one_chapter_course.id)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/login")
+    page.fill("#f-username", registered["mobile"])
+    page.fill("#f-password", "Secret123")
+    page.click("#submit")
+    page.goto(f"{live_server}/learning/chapters/{chapter.id}")
+    page.wait_for_selector("#player[data-session]")
+    sid = page.get_attribute("#player", "data-session")
+    page.evaluate("document.getElementById('video').play()")
+    expect(page.locator("#prompt")).to_be_visible(timeout=15000)
+    # Back to a second before where the question opened, and paused there.
+    opened_ms = int(get_redis().hget(f"learn:s:{sid}", "last_pos"))
+    assert page.evaluate("document.getElementById('video').paused")
+    at = page.evaluate("document.getElementById('video').currentTime")
+    assert at == pytest.approx(max(0, opened_ms // 1000 - 1), abs=0.05)
+    for _ in range(3):
+        question = Question.get(Question.text == page.locator("#prompt-text").inner_text())
+        options = page.locator("#prompt-options button").count()
+        page.locator("#prompt-options button").nth((question.answer + 1) % options).click()
+        page.wait_for_timeout(300)
+    expect(page.locator("#notice")).to_contain_text("回答错误次数过多，本次学习已结束，请 5 分钟后重新开始播放")
+    page.reload()
+    expect(page.locator("#notice")).to_have_text("回答错误次数过多，请 5 分钟后再继续学习")
+    page.screenshot(path=str(shots / f"player-cooldown-{engine}.png"))

@@ -13,8 +13,11 @@ import threading
 import pytest
 import requests
 
-from app.learning.flush import flush_dirty
-from app.learning.models import LearningEvent, Question
+from app.learning import playback
+from app.learning.flush import flush_dirty, flush_events
+from app.learning.keys import script as learning_script
+from app.learning.models import ChapterProgress, LearningEvent, Question
+from app.learning.schemas import HeartbeatIn
 from app.redis_client import get_redis
 from tests.learning_fixtures import (
     Player,
@@ -24,6 +27,7 @@ from tests.learning_fixtures import (
     make_staff,
     session_state,
 )
+from tests.refund_helpers import buy, manual_refunds_fixture, refund  # noqa: F401  (fixture)
 
 LONG = 3600
 
@@ -314,7 +318,10 @@ def test_brute_forcing_the_answer_ends_the_session(app, clock, plan, learner, pr
         player.pos += 5
         data = player.beat()
         assert (data["status"], data["credited_seconds"]) == ("ended", 0)
-    # Starting again does not wipe the slate: a question must be answered before anything counts.
+    # Starting again does not wipe the slate: first a cool-down, then a question before anything counts.
+    status, body = learner.post(f"/learning/chapters/{plan.chapter.id}/sessions", {"device": "h5"})
+    assert (status, body["code"]) == (429, "prompt_cooldown")
+    clock.advance(app.config["LEARNING_PROMPT_COOLDOWN_SECONDS"])
     player.start()
     player.beat(event="play")
     clock.advance(5)
@@ -416,3 +423,151 @@ def test_rejected_and_clamped_heartbeats_are_recorded_for_staff(app, clock, plan
     assert [(r["user_id"], r["reason"]) for r in body["data"]] == [(learner.user.id, "out_of_order")]
     status, body = learner.get("/staff/learning/events")
     assert status == 403 and body["code"] == "forbidden"
+
+
+# ---- the four holes of issue 13 ----------------------------------------------------------------------
+
+def test_right_answers_buy_no_time(app, clock, plan, learner, prompts_every_10s):
+    """A script answers every question right at once, then runs ahead by the tolerance."""
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    started = clock.ms
+    player.beat(event="play")
+    answers = 0
+    while clock.ms - started < 120_000:
+        clock.advance(5)
+        player.pos += 5
+        data = player.beat()
+        if data["status"] == "ask":
+            question = Question.get_by_id(data["question"]["id"])
+            assert player.answer(question.id, question.answer)[1]["data"]["correct"]
+            answers += 1
+            clock.advance(1)
+            player.pos += 2  # one second later, two seconds further on
+            player.beat()
+    real_ms = clock.ms - started
+    credited_ms = int(session_state(player.session_id)["credited"])
+    report(f"{answers} right answers, each followed by a tolerance's run-ahead", credited_ms / 1000, real_ms / 1000)
+    assert answers >= 10
+    assert credited_ms <= real_ms and covered(learner, plan.chapter) <= real_ms / 1000
+
+
+def test_guesses_on_throw_away_sessions_are_refused_and_not_judged(app, clock, plan, learner, prompts_every_10s):
+    """One session per option, guesses on the old ones, the right answer on the current one."""
+    first = Player(learner, clock, plan.chapter)
+    first.start()
+    question = first.play(10, answer=False)[-1]["question"]
+    right = Question.get_by_id(question["id"]).answer
+    sessions = [first]
+    for _ in range(3):
+        sessions.append(Player(learner, clock, plan.chapter))
+        sessions[-1].start()
+    current = sessions[-1]
+    for choice, old in enumerate(sessions[:-1]):
+        status, body = old.answer(question["id"], choice)
+        assert (status, body["code"]) == (409, "not_current_session"), body
+        assert session_state(old.session_id)["prompt_qid"] == str(question["id"])  # not judged: still open
+    assert session_state(current.session_id)["prompt_qid"] == str(question["id"])
+    assert get_redis().get(f"learn:wrong:{learner.user.id}") is None  # no guess was counted, none judged
+    flush_dirty()
+    assert not LearningEvent.select().where(LearningEvent.reason.in_(["prompt_wrong", "prompt_passed"])).exists()
+    status, body = current.answer(question["id"], right)
+    assert status == 200 and body["data"] == {"correct": True}
+
+
+def test_wrong_answers_count_per_learner_across_devices_then_a_cool_down(app, clock, plan, learner,
+                                                                         prompts_every_10s):
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    question = player.play(10, answer=False)[-1]["question"]
+    for attempt in range(1, 4):
+        wrong = (Question.get_by_id(question["id"]).answer + 1) % 4
+        status, body = player.answer(question["id"], wrong)
+        assert status == 200 and body["data"]["correct"] is False
+        if attempt < 3:
+            assert body["data"]["attempts_left"] == 3 - attempt
+            player = Player(learner, clock, plan.chapters[0][attempt % 2])  # another page or device
+            player.start()
+            player.beat(event="play")
+            clock.advance(1)
+            player.pos += 1
+            asked = player.beat()
+            assert asked["status"] == "ask"
+            question = asked["question"]
+    assert body["data"]["ended"] is True
+    status, body = learner.post(f"/learning/chapters/{plan.chapter.id}/sessions", {"device": "h5"})
+    assert (status, body["code"]) == (429, "prompt_cooldown")
+    clock.advance(app.config["LEARNING_PROMPT_COOLDOWN_SECONDS"] - 1)
+    status, body = learner.post(f"/learning/chapters/{plan.chapter.id}/sessions", {"device": "h5"})
+    assert (status, body["code"]) == (429, "prompt_cooldown")
+    clock.advance(1)
+    player = Player(learner, clock, plan.chapter)
+    player.start()  # after the cool-down: a question first, with the full number of tries
+    player.beat(event="play")
+    clock.advance(1)
+    player.pos += 1
+    asked = player.beat()
+    assert (asked["status"], asked["credited_seconds"]) == ("ask", 0)
+    wrong = (Question.get_by_id(asked["question"]["id"]).answer + 1) % 4
+    assert player.answer(asked["question"]["id"], wrong)[1]["data"]["attempts_left"] == 2
+
+
+def test_a_refunded_learner_earns_nothing_more(app, clock, plan, sandbox_api, manual_refunds):
+    learner = make_learner(app, plan, enroll=False)
+    staff = make_staff(app).user
+    order = buy(sandbox_api, learner.user, plan.project)
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    player.play(30)
+    flush_dirty()
+    player.play(10)  # watched before the refund, not flushed yet: it counts
+    player.beat(event="play")
+    refund(sandbox_api, order, staff)
+    row = ChapterProgress.get(ChapterProgress.user == learner.user.id)
+    recorded = (bytes(row.coverage), row.watched_seconds, row.last_position, row.updated_at)
+    assert row.watched_seconds == 40
+    for _ in range(24):  # the session opened before the refund keeps "playing" for two minutes
+        clock.advance(5)
+        player.pos += 5
+        data = player.beat()
+        assert (data["status"], data["credited_seconds"]) == ("ended", 0)
+    flush_dirty()
+    row = ChapterProgress.get(ChapterProgress.user == learner.user.id)
+    assert (bytes(row.coverage), row.watched_seconds, row.last_position, row.updated_at) == recorded
+    status, body = learner.post(f"/learning/chapters/{plan.chapter.id}/sessions", {"device": "h5"})
+    assert (status, body["code"]) == (403, "not_enrolled")
+
+    buy(sandbox_api, learner.user, plan.project)  # buying again starts from what was recorded
+    again = Player(learner, clock, plan.chapter).start()
+    assert (again["resume_position"], again["watched_seconds"]) == (40, 40)
+
+
+def test_one_learners_refusals_cannot_push_out_anothers(app, clock, plan, learner):
+    """An abuser sends over 100,000 refused heartbeats (straight to the heartbeat script, pipelined, with
+    the arguments the API passes, so the test takes seconds): the victim's one refusal is still recorded."""
+    victim = Player(learner, clock, plan.chapter)
+    victim.start()
+    victim.play(5)
+    victim.beat(seq=victim.seq)  # one replay
+    abuser = make_learner(app, plan, i=1)
+    player = Player(abuser, clock, plan.chapter)
+    player.start()
+    player.beat(event="play")
+    data = HeartbeatIn(session_id=player.session_id, chapter_id=plan.chapter.id, seq=player.seq,
+                                position=0, playing=True, event="timer")
+    script = learning_script("heartbeat", playback.LUA)
+    pipe = get_redis().pipeline(transaction=False)
+    sent = 100_001
+    for i in range(sent):
+        script(*playback.heartbeat_call(abuser.user.id, data, clock.ms), client=pipe)
+        if i % 5000 == 4999:
+            pipe.execute()
+    pipe.execute()
+    flush_dirty()
+    while flush_events():
+        pass
+    assert LearningEvent.select().where(LearningEvent.user == learner.user.id,
+                                        LearningEvent.reason == "replay").count() == 1
+    staff = make_staff(app)
+    rows = {(r["user_id"], r["reason"]): r["count"] for r in staff.get("/staff/learning/events")[1]["data"]}
+    assert rows[(learner.user.id, "replay")] == 1 and rows[(abuser.user.id, "replay")] == sent

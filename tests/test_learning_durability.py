@@ -8,8 +8,8 @@ from app.db import db
 from app.jobs.clock import tick
 from app.learning import flush as flush_module
 from app.learning.flush import flush_dirty
+from app.learning.keys import DIRTY_KEY, EVENTS_KEY
 from app.learning.models import ChapterProgress, CourseCompletion, LearningEvent
-from app.learning.playback import DIRTY_KEY, EVENTS_KEY
 from app.redis_client import get_redis
 from app.wechat.models import WechatMessage
 from tests.learning_fixtures import (
@@ -132,7 +132,7 @@ def test_a_failed_flush_puts_its_work_back(app, clock, plan, learner, monkeypatc
     player.play(15)
     real_flush_one = flush_module.flush_one
 
-    def broken(uid, chapter_id):
+    def broken(uid, chapter_id, holds_plan=None):
         raise redis.ConnectionError("database went away")  # any failure in the middle of the batch
 
     monkeypatch.setattr(flush_module, "flush_one", broken)

@@ -7,7 +7,7 @@ from flask import request
 from app.accounts.policy import current_user, require_user_id
 from app.api import ApiBlueprint, ok, parse_model
 from app.errors import ApiError
-from app.learning import catalog, playback, progress
+from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
 from app.learning.schemas import AnswerIn, HeartbeatIn, StartIn
 from app.security import csrf_exempt
@@ -100,7 +100,7 @@ def heartbeat():
 @bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn)
 def answer(session_id, data):
     """Answer the open anti-idle question (checked on the server; the answer is never sent)."""
-    return ok(playback.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
+    return ok(prompts.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
 
 
 @bp.endpoint("/staff/learning/events", auth="staff")
@@ -111,8 +111,9 @@ def events():
     from app.staff.frame import require_role
 
     require_role("reviewer")
-    query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, fn.COUNT(LearningEvent.id).alias("n"))
+    total = fn.SUM(LearningEvent.count)
+    query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, total.alias("n"))
     if request.args.get("reason"):
         query = query.where(LearningEvent.reason == request.args["reason"][:24])
-    rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(fn.COUNT(LearningEvent.id).desc())
-    return ok([{"user_id": r.user_id, "reason": r.reason, "count": r.n} for r in rows.limit(200)])
+    rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(total.desc())
+    return ok([{"user_id": r.user_id, "reason": r.reason, "count": int(r.n)} for r in rows.limit(200)])

@@ -1,10 +1,11 @@
 -- One heartbeat of a playback session, decided in one round trip on the server's clock.
 -- KEYS: 1 session hash, 2 learner's active-session key, 3 coverage bitmap, 4 dirty set,
---       5 events list, 6 last-position key, 7 completion marker
+--       5 events list, 6 last-position key, 7 completion marker, 8 learner's event quota, 9 event counts
 -- ARGV: 1 now_ms, 2 session id, 3 uid, 4 chapter id, 5 seq, 6 position_ms, 7 playing (0/1),
 --       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member, 12 heartbeat interval ms,
---       13 ttl of the per-chapter keys (s)
--- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id}
+--       13 ttl of the per-chapter keys (s), 14 detailed records per learner and window, 15 window (s)
+-- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms}
+-- (position_ms: with "ask", the position the question opened at)
 --
 -- Crediting rules (all on the server's clock; the client only reports a position):
 -- * A stretch between two heartbeats counts when the video was playing at either end of it (the player
@@ -14,8 +15,8 @@
 --   starts at -tolerance (a session's first heartbeat cannot outrun the time since it began) and carries
 --   at most `tolerance` of unspent time from one heartbeat to the next, so neither pauses, idling nor an
 --   open question can be saved up and spent in a burst: over any stretch, credit <= real time + 2 tolerances,
---   and over a whole session, credit <= real time (plus one tolerance per question answered right: see
---   ANSWER_LUA in playback.py).
+--   and over a whole session, credit <= real time. An answered question restarts the bank at -tolerance
+--   (ANSWER_LUA in prompts.py): a right answer buys no time.
 -- * A position that moved further than that by more than the tolerance is a jump (a seek past the watched
 --   frontier, or playback faster than 1x): that heartbeat earns nothing.
 -- * After a silence longer than max_gap (offline, heartbeats held back), only the first heartbeat
@@ -29,10 +30,18 @@ local seq, pos, playing = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1'
 local tol, max_gap, done_tol = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local interval, ttl = tonumber(ARGV[12]), tonumber(ARGV[13])
 
+-- Every refusal is recorded: a learner's first records of a window in detail, the rest counted per learner
+-- and reason, so one account sending refusals fast cannot push other learners' records out of the list.
 local function event(reason, detail)
+  local n = redis.call('INCR', KEYS[8])
+  if n == 1 then redis.call('EXPIRE', KEYS[8], tonumber(ARGV[15])) end
+  if n > tonumber(ARGV[14]) then
+    redis.call('HINCRBY', KEYS[9], uid .. ':' .. reason, 1)
+    return
+  end
   redis.call('RPUSH', KEYS[5], cjson.encode({uid = uid, chapter = chapter, sid = sid, reason = reason,
                                              detail = detail, at = now}))
-  redis.call('LTRIM', KEYS[5], -100000, -1)
+  redis.call('LTRIM', KEYS[5], -100000, -1)  -- a last resort: each learner's share is bounded above
 end
 
 local h = redis.call('HMGET', s, 'uid', 'chapter', 'duration', 'last_seq', 'last_ts', 'last_pos', 'credited',
@@ -86,7 +95,7 @@ if now < last_ts then now = last_ts end  -- never let the clock run backwards wi
 if h[10] ~= '' then
   redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'bank', -tol, 'playing', 0)
   if playing then event('prompt_pending', 'heartbeat while a question is open') end
-  return {'ask', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'prompt_pending', h[10]}
+  return {'ask', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'prompt_pending', h[10], h[6]}
 end
 
 if elapsed > 0 then
@@ -148,6 +157,6 @@ if prompt_at > 0 and credited >= prompt_at and h[12] ~= '' then
   local rest = string.sub(h[12], string.len(qid) + 2)
   if rest == '' then rest = qid else rest = rest .. ',' .. qid end
   redis.call('HSET', s, 'prompt_qid', qid, 'questions', rest, 'prompt_opened', now)
-  return {'ask', credit, covered, newly, reason, qid}
+  return {'ask', credit, covered, newly, reason, qid, pos}
 end
 return {'ok', credit, covered, newly, reason, ''}

@@ -108,13 +108,17 @@ class CourseCompletion(BaseModel):
 
 
 class LearningEvent(BaseModel):
-    """Rejected or clamped heartbeats and prompt outcomes, for staff to spot suspicious accounts."""
+    """Rejected or clamped heartbeats and prompt outcomes, for staff to spot suspicious accounts.
+
+    A learner's first LEARNING_EVENTS_PER_LEARNER records per LEARNING_EVENTS_WINDOW_SECONDS are kept in
+    detail; beyond that they are counted per learner and reason, one row per flush with `count`."""
 
     user = peewee.ForeignKeyField(User, backref="learning_events", on_delete="CASCADE")
     chapter = peewee.ForeignKeyField(Chapter, null=True, on_delete="SET NULL")
     session_id = peewee.CharField(max_length=40, default="")
     reason = peewee.CharField(max_length=24, index=True)
     detail = peewee.CharField(max_length=200, default="")
+    count = peewee.IntegerField(default=1)  # > 1: refusals beyond the learner's detailed records, counted
 
     class Meta:
         table_name = "learning_event"

@@ -1,7 +1,7 @@
 """What a learner has earned: per chapter, per course, per plan (R-9, R-10)."""
 from app.learning.flush import earned_hours
+from app.learning.keys import keys, raw_redis
 from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion
-from app.learning.playback import keys, raw_redis
 
 PER_PAGE = 10
 

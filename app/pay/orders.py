@@ -13,6 +13,7 @@ from flask import current_app
 from app.accounts.models import User
 from app.db import db, utcnow
 from app.errors import ApiError
+from app.learning import revoke
 from app.learning.models import Enrollment, Project
 from app.pay.models import Order, OrderSeat
 
@@ -155,11 +156,12 @@ def after_paid(order):
 
 
 def on_seats_refunded(order, seat_ids):
-    """A refund went through: those seats' learners no longer own the plan."""
-    now = utcnow()
+    """A refund went through (inside its transaction): those seats stop counting; learners who hold the
+    plan through no other valid source lose it (app/learning/revoke.py). Returns [(user id, outcome)] for
+    `revoke.after_commit`."""
     OrderSeat.update(status="refunded").where(OrderSeat.id.in_(seat_ids)).execute()
-    Enrollment.update(status="revoked", revoked_at=now).where(
-        Enrollment.seat_id.in_(seat_ids), Enrollment.status == "active").execute()
+    seats = OrderSeat.select(OrderSeat.id, OrderSeat.user).where(OrderSeat.id.in_(seat_ids)).order_by(OrderSeat.id)
+    return [(seat.user_id, revoke.seat_released(seat.user_id, order.project_id, seat.id)) for seat in seats]
 
 
 def seats_in_use(seat_ids):

@@ -16,6 +16,7 @@ from flask import current_app
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.jobs import enqueue
+from app.learning import revoke
 from app.pay import gateway, orders
 from app.pay.models import Order, OrderSeat, Refund
 
@@ -384,13 +385,15 @@ def _refund_succeeded(refund, order, resource):
                                 refund_id=str(resource.get("refund_id") or refund.refund_id)[:40]).where(
             Refund.id == refund.id, Refund.status.in_(OPEN_REFUND_STATES)).execute()
         if changed:
-            orders.on_seats_refunded(order, seat_ids_of(refund))
+            released = orders.on_seats_refunded(order, seat_ids_of(refund))
             Order.update(refunded_fen=Order.refunded_fen + refund.amount_fen, updated_at=now).where(
                 Order.id == order.id).execute()
             fresh = Order.get_by_id(order.id)
             status = "refunded" if fresh.refunded_fen >= fresh.amount_fen else "partially_refunded"
             Order.update(status=status).where(Order.id == order.id).execute()
     if changed:
+        for user_id, outcome in released:
+            revoke.after_commit(user_id, order.project_id, outcome)
         log.info("refund %s succeeded", refund.out_refund_no)
         return "refunded"
     if Refund.get_by_id(refund.id).status == "failed":

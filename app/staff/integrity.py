@@ -7,7 +7,8 @@ from app.staff.person_page import CLAMPED, FAILED, REFUSED
 
 
 def _count(reasons):
-    return fn.SUM(Case(None, [(LearningEvent.reason.in_(reasons), 1)], 0))
+    # A row past a learner's per-window quota stands for `count` events of one reason.
+    return fn.SUM(Case(None, [(LearningEvent.reason.in_(reasons), LearningEvent.count)], 0))
 
 
 REFUSED_N, CLAMPED_N, FAILED_N = _count(REFUSED), _count(CLAMPED), _count(FAILED)

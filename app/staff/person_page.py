@@ -48,9 +48,9 @@ def certificates(user):
 
 def event_counts(user):
     """Refused, clamped heartbeats and failed questions of this learner, by reason."""
-    rows = (LearningEvent.select(LearningEvent.reason, fn.COUNT(LearningEvent.id).alias("n"))
+    rows = (LearningEvent.select(LearningEvent.reason, fn.SUM(LearningEvent.count).alias("n"))
             .where(LearningEvent.user == user.id).group_by(LearningEvent.reason))
-    counts = {r.reason: r.n for r in rows}
+    counts = {r.reason: int(r.n or 0) for r in rows}
     return {"refused": sum(counts.get(r, 0) for r in REFUSED), "clamped": sum(counts.get(r, 0) for r in CLAMPED),
             "failed": sum(counts.get(r, 0) for r in FAILED),
             "by_reason": sorted(((REASON_TEXT.get(k, k), v) for k, v in counts.items()), key=lambda kv: -kv[1])}

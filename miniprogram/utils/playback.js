@@ -86,6 +86,9 @@ class Playback {
     }
     if (answer.status === 'ask' && answer.question) {
       this.question = answer.question
+      // Go back a little (a second before where the question opened): what played while it was open is
+      // watched again after the answer, so the credited time runs on without a gap.
+      if (typeof answer.resume_position === 'number') this.rewindTo = answer.resume_position
     } else if (answer.status === 'taken_over' || answer.status === 'ended') {
       this.stop(answer.message || ENDED_MESSAGE)
     } else if (answer.status === 'rejected' && answer.reason === 'unknown_session') {

@@ -35,12 +35,15 @@
     if (!d) { if (body && body.message) notice(body.message); return; }
     $('watched').textContent = d.watched_seconds;
     if (d.complete || d.watched_seconds >= session.duration - 2) { $('done').hidden = false; $('state').textContent = '本章已完成'; }
-    if (d.status === 'ask' && d.question) ask(d.question);
+    if (d.status === 'ask' && d.question) ask(d.question, d.resume_position);
     if (d.status === 'taken_over' || d.status === 'ended') {
       stopped = true; video.pause(); clearInterval(timer); notice(d.message);
     }
   }
-  function ask(q) {
+  function ask(q, rewind) {
+    // Back to where the server says (a second before the question), before pausing, so the pause report
+    // already carries it: what played while the question was open is watched again after the answer.
+    if (typeof rewind === 'number' && video.currentTime > rewind) video.currentTime = rewind;
     video.pause();
     $('prompt-text').textContent = q.text;
     $('prompt-error').textContent = '';

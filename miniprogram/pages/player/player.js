@@ -72,6 +72,13 @@ Page({
   sync() {
     const p = this.playback
     const asking = Boolean(p.question)
+    if (asking && typeof p.rewindTo === 'number') {
+      if (this.position > p.rewindTo) {
+        this.position = p.rewindTo
+        this.ctx().seek(p.rewindTo)
+      }
+      p.rewindTo = null
+    }
     if (asking || p.stopped) this.ctx().pause()
     if (p.stopped) this.stopTimer()
     this.setData({watched: p.watched, watchedText: clock(p.watched), complete: p.complete, question: p.question,

@@ -106,6 +106,20 @@ test('the anti-idle question pauses playback until it is answered right', async 
   expect(video().play).toHaveBeenCalled()
 })
 
+test('a question takes the video back to where the server says before pausing', async () => {
+  const page = await open()
+  page.instance.onPlay()
+  page.instance.onTimeUpdate({detail: {currentTime: 4}})
+  page.instance.onTimeUpdate({detail: {currentTime: 5.2}})
+  answer({status: 'ask', question: QUESTION, resume_position: 4})
+  await jest.advanceTimersByTimeAsync(1000)
+  expect(video().seek).toHaveBeenLastCalledWith(4)
+  expect(video().pause).toHaveBeenCalled()
+  page.instance.onPause()
+  await jest.advanceTimersByTimeAsync(0)
+  expect(beats[beats.length - 1]).toMatchObject({event: 'pause', playing: false, position: 4})
+})
+
 test('another device took over: a clear message, no more heartbeats, and a way to continue here', async () => {
   const page = await open()
   page.instance.onPlay()
