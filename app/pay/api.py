@@ -52,10 +52,10 @@ def openid_for(user, channel):
 
 def pay_order(order, channel):
     """Prepay through WeChat Pay; the same order number every time the learner pays again."""
-    from app.pay import gateway
+    from app.pay import checkout
 
     openid = openid_for(current_user(), channel) if channel in ("jsapi", "mini") else None
-    return gateway.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
+    return checkout.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
 
 
 @bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=None)
@@ -156,10 +156,10 @@ def staff_order(order_no):
 @bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
 def staff_refund(order_no, data):
     """Staff: refund a whole order or some seats (seats in use need override)."""
-    from app.pay import settle
+    from app.pay import refunds
 
     order = find_order(order_no)
-    refund = settle.refund_seats(order, data.seat_ids, data.reason, current_user(), override=data.override)
+    refund = refunds.refund_seats(order, data.seat_ids, data.reason, current_user(), override=data.override)
     return ok({"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "status": refund.status},
               "退款已提交，结果以微信支付通知为准", 201)
 

@@ -107,12 +107,12 @@ def query(order_no, settle):
 @click.option("--override", is_flag=True, help="Refund seats whose learner started learning or holds a certificate.")
 def refund(order_no, seats, reason, override):
     """Refund a whole order or some seats as ONE WeChat refund (at most 50 per payment: batch seats)."""
-    from app.pay import settle
+    from app.pay import refunds
 
     with db.connection_context():
         order = _order(order_no)
         try:
-            row = settle.refund_seats(order, list(seats) or None, reason, None, override=override)
+            row = refunds.refund_seats(order, list(seats) or None, reason, None, override=override)
         except ApiError as err:
             raise click.ClickException(f"refund refused ({err.code}): {_english(err)}") from None
         click.echo(f"refund {row.out_refund_no}: {row.status}, {_yuan(row.amount_fen)} yuan, seats {row.seat_ids}")
@@ -122,11 +122,11 @@ def refund(order_no, seats, reason, override):
 @click.argument("out_refund_no")
 def settle_refund(out_refund_no):
     """Query a processing refund now (sent again if WeChat Pay does not know it)."""
-    from app.pay import settle
+    from app.pay import refunds
 
     with db.connection_context():
         try:
-            click.echo(f"refund {out_refund_no}: {settle.settle_refund(out_refund_no)}")
+            click.echo(f"refund {out_refund_no}: {refunds.settle_refund(out_refund_no)}")
         except ApiError as err:
             raise click.ClickException(f"WeChat Pay call failed: {err.code}") from None
 

@@ -169,7 +169,7 @@ def order_detail(order_no):
 @page("staff")
 def staff_orders():
     """Staff: look up an order, refund it whole or per seat."""
-    from app.pay import settle
+    from app.pay import refunds
     from app.pay.schemas import RefundIn
 
     q = request.values.get("q", "").strip()[:32]
@@ -181,7 +181,7 @@ def staff_orders():
                 data = parse_model(RefundIn, {"seat_ids": [int(x) for x in request.form.getlist("seat_id")] or None,
                                               "reason": request.form.get("reason", ""),
                                               "override": request.form.get("override") == "on"})
-                refund = settle.refund_seats(order, data.seat_ids, data.reason, current_user(), data.override)
+                refund = refunds.refund_seats(order, data.seat_ids, data.reason, current_user(), data.override)
                 amount = orders.yuan(refund.amount_fen)
                 flash(f"退款 {refund.out_refund_no} 已提交（¥{amount}），结果以微信支付通知为准")
                 return redirect(url_for("pay_pages.staff_orders", q=q))
