@@ -27,3 +27,11 @@ def flush_learning():
     from app.learning.flush import flush_dirty
 
     return flush_dirty()
+
+
+@periodic("reconcile-trade-bill", 3600)
+def reconcile_trade_bill():
+    """Hourly: once yesterday's WeChat Pay bill exists (from 10:00 China time), reconcile that day once."""
+    from app.finance.reconcile import reconcile_yesterday
+
+    return reconcile_yesterday()
