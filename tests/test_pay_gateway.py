@@ -111,7 +111,11 @@ def buyer_fixture(app):
 
 @pytest.fixture(name="staff")
 def staff_fixture(app):
-    return make_user(900, role="staff", name="赵老师")
+    from app.staff import roles
+
+    member = make_user(900, role="staff", name="赵老师")
+    roles.grant(member, "finance")
+    return member
 
 
 @pytest.fixture(name="order")

@@ -4,6 +4,7 @@ One Refund row is one WeChat refund and may cover several seats (WeChat allows a
 payment, so staff batch seats); out_refund_no is made before calling WeChat and is the idempotency key
 of every retry. Each change is one conditional UPDATE, as in settle.py.
 """
+import dataclasses
 import datetime
 import json
 import logging
@@ -17,6 +18,7 @@ from app.jobs import enqueue
 from app.pay import gateway, orders
 from app.pay.models import Order, OrderSeat, Refund
 from app.pay.settle import BATCH, PaymentRefused, refuse
+from app.staff.roles import has_role
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,40 @@ def _check_refund_count(order):
     return used
 
 
+@dataclasses.dataclass
+class RefundPlan:
+    """What a refund would do, worked out before anything happens (the confirmation page shows it)."""
+
+    order: Order
+    seats: list  # the OrderSeat rows refunded
+    amount_fen: int
+    in_use: list  # ids of those seats whose learner started learning or holds a certificate
+    out_refund_no: str  # the number the refund will get
+    remaining_fen: int  # what stays refundable afterwards
+
+    @property
+    def whole(self):
+        return self.remaining_fen == 0
+
+
+def plan_refund(order_id, seat_ids=None):
+    """The refund of these seats (None: every active seat) as `RefundPlan`, with the same refusals as
+    refund_seats (ApiError), changing nothing."""
+    order = Order.get_by_id(order_id)
+    refusal = _order_refusal(order)
+    if refusal:
+        raise ApiError(refusal, code="conflict", status=409)
+    seats = _seats_to_refund(order, seat_ids)
+    used = _check_refund_count(order)
+    amount = sum(s.amount_fen for s in seats)
+    left = order.amount_fen - order.refunded_fen - sum(
+        r.amount_fen for r in Refund.select().where(Refund.order == order.id, Refund.status.in_(OPEN_REFUND_STATES)))
+    if amount > left:
+        raise ApiError("退款金额超过订单可退金额", code="conflict", status=409)
+    in_use = sorted(orders.seats_in_use([s.id for s in seats]))
+    return RefundPlan(order, seats, amount, in_use, refund_number(order.order_no, used + 1), left - amount)
+
+
 def _create_refund(order_id, seat_ids, reason, staff_user, override):
     """The Refund row (processing) and its seats marked refunding, in one transaction."""
     with db.atomic():
@@ -113,7 +149,7 @@ def refund_seats(order, seat_ids=None, reason="", staff_user=None, override=Fals
 
     Seats in use (learning started, certificate held) need override=True, recorded on the Refund.
     """
-    if staff_user is not None and not staff_user.is_staff:
+    if staff_user is not None and not has_role(staff_user, "finance"):
         raise ApiError("没有权限执行此操作", status=403)
     reason = (reason or "").strip()
     if not reason:
