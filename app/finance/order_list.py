@@ -20,6 +20,8 @@ from app.staff.tables import local_time
 STATES = {"pending": "待支付", "paid": "已支付", "partially_refunded": "部分退款", "refunded": "已全额退款",
           "closed": "已关闭"}
 KINDS = {"individual": "个人", "group": "集体"}
+REFUND_STATES = {"processing": "退款中", "abnormal": "退款异常", "success": "退款成功", "failed": "退款失败"}
+CHANNELS = {"jsapi": "公众号支付", "mini": "小程序支付", "native": "扫码支付"}
 SORTS = {"created": Order.created_at, "paid": Order.paid_at, "amount": Order.amount_fen, "no": Order.order_no,
          "state": Order.status}
 EXPORT_LIMIT = 50000

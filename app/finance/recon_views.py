@@ -7,7 +7,7 @@ from peewee import fn
 
 from app.accounts.policy import current_user
 from app.errors import ApiError
-from app.finance import reconcile
+from app.finance import order_list, reconcile
 from app.finance.models import DIFF_KINDS, DIFF_STATES, ReconciliationDiff, ReconciliationRun
 from app.finance.settle_diffs import NotSettleable, settle_diff
 from app.pay import gateway
@@ -22,6 +22,7 @@ audit.register_action("reconcile.settle", "核对差异")
 RUN_STATES = {"pending": "账单未生成", "matched": "一致", "differences": "有差异", "settled": "差异已处理",
               "failed": "失败"}
 SORTS = {"date": ReconciliationRun.bill_date}
+RECORD_STATES = {**order_list.STATES, **order_list.REFUND_STATES, "unknown": "无此订单"}
 
 
 def _render_runs(error=None, day="", status=200):
@@ -67,7 +68,8 @@ def day_page(day):
     diffs = list(ReconciliationDiff.select().where(ReconciliationDiff.run == run_row.id)
                  .order_by(ReconciliationDiff.id))
     return render_template("finance/reconciliation_day.html", run=run_row, diffs=diffs, kinds=DIFF_KINDS,
-                           diff_states=DIFF_STATES, states=RUN_STATES, unsettled=reconcile.UNSETTLED,
+                           diff_states=DIFF_STATES, states=RUN_STATES, records=RECORD_STATES,
+                           unsettled=reconcile.UNSETTLED,
                            active_section="reconciliation")
 
 

@@ -22,7 +22,6 @@ bp = Blueprint("staff_orders", __name__, url_prefix="/staff/orders")
 VIEWERS = ("finance", "service_desk")
 register_section("orders", "订单与退款", "staff_orders.list_page", VIEWERS, order=300)
 audit.register_action("order.refund", "退款")
-REFUND_TEXT = {"processing": "退款中", "abnormal": "退款异常", "success": "退款成功", "failed": "退款失败"}
 COLUMNS = [("no", "订单号", True), ("kind", "类型", False), ("project", "项目", False), ("buyer", "购买人", False),
            ("seats", "名额", False), ("amount", "金额（元）", True), ("state", "状态", True),
            ("created", "下单时间", True), ("paid", "支付时间", True)]
@@ -84,7 +83,7 @@ def _brief(detail):
 def _refund_rows(order, names):
     rows = Refund.select().where(Refund.order == order.id).order_by(Refund.id)
     return [{"no": r.out_refund_no, "amount": order_list.yuan(r.amount_fen),
-             "status": REFUND_TEXT.get(r.status, r.status),
+             "status": order_list.REFUND_STATES.get(r.status, r.status),
              "seats": "、".join(names.get(i, str(i)) for i in refunds.seat_ids_of(r)), "reason": r.reason,
              "override": r.override, "by": r.created_by.name if r.created_by else "", "at": r.created_at,
              "finished": r.finished_at} for r in rows]
@@ -105,6 +104,7 @@ def order_page(order_no):
                            notifications=[t for t in transactions if t["direction"] == "微信→平台"],
                            refund_rows=_refund_rows(order, names), can_refund=has_role(current_user(), "finance"),
                            refundable=order.status in refunds.REFUNDABLE_STATES, yuan=order_list.yuan,
+                           channels=order_list.CHANNELS,
                            active_section="orders")
 
 
