@@ -45,7 +45,8 @@ def our_side(day):
     """(payments by order number, successful refunds by refund number) of the day, here."""
     start, end = day_bounds(day)
     paid = Order.select().where(Order.paid_at >= start, Order.paid_at < end)
-    done = Refund.select().where(Refund.status == "success", Refund.finished_at >= start, Refund.finished_at < end)
+    done = Refund.select(Refund, Order).join(Order).where(Refund.status == "success", Refund.finished_at >= start,
+                                                          Refund.finished_at < end)
     return {o.order_no: o for o in paid}, {r.out_refund_no: r for r in done}
 
 
