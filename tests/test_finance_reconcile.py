@@ -145,3 +145,37 @@ def test_the_day_is_reconciled_once_its_bill_exists(app, sandbox_api, project):
 def test_day_bounds_are_china_days_in_utc():
     start, end = reconcile.day_bounds(datetime.date(2026, 6, 1))
     assert (start, end) == (datetime.datetime(2026, 5, 31, 16), datetime.datetime(2026, 6, 1, 16))
+
+
+def test_daily_job_is_registered_hourly_with_the_clock():
+    import app.periodic  # noqa: F401  (registers the jobs)
+    from app.jobs.clock import PERIODIC
+
+    [(seconds, func)] = [(s, f) for name, s, f in PERIODIC if name == "reconcile-trade-bill"]
+    assert seconds == 3600 and func.__module__ == "app.periodic"
+
+
+def test_operator_command_reconciles_a_day(app):
+    day = today() - datetime.timedelta(days=2)  # long made, no transaction: no bill at WeChat
+    result = app.test_cli_runner().invoke(args=["pay", "reconcile", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{day}: matched"
+    assert ReconciliationRun.get(ReconciliationRun.bill_date == day).bill_exists is False
+
+
+def test_refund_plan_changes_nothing_and_counts_open_refunds(app, live_server, sandbox_api, project, buyer, staff):
+    learners = [make_user(80 + i, name=f"学员{i}") for i in range(3)]
+    group = orders.create_group_order(buyer, project.id, [u.id for u in learners], None)
+    checkout.prepay(group, "native")
+    group = paid_here(sandbox_api, group)
+    first, second, third = (s.id for s in group.seats.order_by(orders.OrderSeat.id))
+    plan = refunds.plan_refund(group.id, [second])
+    assert (plan.amount_fen, [s.id for s in plan.seats], plan.out_refund_no) == (PRICE, [second],
+                                                                                 group.order_no + "R01")
+    assert (plan.remaining_fen, plan.whole, plan.in_use) == (2 * PRICE, False, [])
+    assert Refund.select().count() == 0
+    refunds.refund_seats(group, [second], "学员离职", staff)  # processing: its money is no longer refundable
+    rest = refunds.plan_refund(group.id, None)
+    assert ([s.id for s in rest.seats], rest.amount_fen, rest.remaining_fen, rest.whole) == (
+        [first, third], 2 * PRICE, 0, True)
+    assert rest.out_refund_no == group.order_no + "R02"

@@ -131,6 +131,21 @@ def settle_refund(out_refund_no):
             raise click.ClickException(f"WeChat Pay call failed: {err.code}") from None
 
 
+@pay_cli.command("reconcile")
+@click.argument("bill_date", type=click.DateTime(formats=["%Y-%m-%d"]))
+def reconcile(bill_date):
+    """Download the trade bill of BILL_DATE (China time) and list its differences (the daily job does yesterday)."""
+    from app.finance import reconcile as reconciling
+    from app.finance.models import ReconciliationDiff
+
+    with db.connection_context():
+        run = reconciling.run_day(bill_date.date())
+        click.echo(f"{run.bill_date}: {run.status} {run.error}".rstrip())
+        for diff in ReconciliationDiff.select().where(ReconciliationDiff.run == run.id).order_by(ReconciliationDiff.id):
+            click.echo(f"  #{diff.id} {diff.kind} {diff.out_trade_no} {diff.out_refund_no} ours={diff.our_fen} "
+                       f"bill={diff.bill_fen} {diff.status}")
+
+
 ENGLISH = {"seat_in_use": "seats in use (learning started or certificate issued): use --override",
            "refund_limit": "this payment already has 50 refunds, WeChat's limit: batch seats into one refund",
            "conflict": "order not refundable, or seats already refunded/refunding",
