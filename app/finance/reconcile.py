@@ -41,20 +41,35 @@ def day_bounds(day):
     return start, start + datetime.timedelta(days=1)
 
 
+ORDER_FIELDS = (Order.order_no, Order.amount_fen, Order.status, Order.paid_at)
+REFUND_FIELDS = (Refund.out_refund_no, Refund.amount_fen, Refund.status, Order.order_no)
+CHUNK = 500  # numbers per IN (...) lookup
+
+
 def our_side(day):
-    """(payments by order number, successful refunds by refund number) of the day, here."""
+    """(payments by order number, successful refunds by refund number) of the day, here, as light rows."""
     start, end = day_bounds(day)
-    paid = Order.select().where(Order.paid_at >= start, Order.paid_at < end)
-    done = Refund.select(Refund, Order).join(Order).where(Refund.status == "success", Refund.finished_at >= start,
-                                                          Refund.finished_at < end)
+    paid = Order.select(*ORDER_FIELDS).where(Order.paid_at >= start, Order.paid_at < end).namedtuples()
+    done = (Refund.select(*REFUND_FIELDS).join(Order)
+            .where(Refund.status == "success", Refund.finished_at >= start, Refund.finished_at < end).namedtuples())
     return {o.order_no: o for o in paid}, {r.out_refund_no: r for r in done}
+
+
+def _lookup(query, column, numbers):
+    """Rows whose `column` is one of `numbers`, a few hundred per query."""
+    numbers, found = list(numbers), {}
+    for first in range(0, len(numbers), CHUNK):
+        for row in query.where(column.in_(numbers[first:first + CHUNK])).namedtuples():
+            found[getattr(row, column.name)] = row
+    return found
 
 
 def compare(bill, payments, refunds_here):
     """Every difference between a Bill and our side, as dicts of ReconciliationDiff fields."""
     diffs = []
+    others = _lookup(Order.select(*ORDER_FIELDS), Order.order_no, bill.payments.keys() - payments.keys())
     for no, row in bill.payments.items():
-        order = payments.get(no) or Order.get_or_none(Order.order_no == no)
+        order = payments.get(no) or others.get(no)
         if order is None or order.paid_at is None:
             diffs.append({"kind": "missing_here", "out_trade_no": no, "bill_fen": row["total_fen"],
                           "our_fen": order and order.amount_fen, "our_status": order.status if order else "unknown"})
@@ -65,8 +80,10 @@ def compare(bill, payments, refunds_here):
         if no not in bill.payments:
             diffs.append({"kind": "missing_there", "out_trade_no": no, "our_fen": order.amount_fen,
                           "our_status": order.status})
+    other_refunds = _lookup(Refund.select(*REFUND_FIELDS).join(Order), Refund.out_refund_no,
+                            bill.refunds.keys() - refunds_here.keys())
     for no, row in bill.refunds.items():
-        refund = refunds_here.get(no) or Refund.get_or_none(Refund.out_refund_no == no)
+        refund = refunds_here.get(no) or other_refunds.get(no)
         facts = {"out_trade_no": row["out_trade_no"] or "", "out_refund_no": no, "bill_fen": row["refund_fen"]}
         if refund is None or refund.status != "success":
             diffs.append({"kind": "refund_missing_here", **facts, "our_fen": refund and refund.amount_fen,
@@ -76,7 +93,7 @@ def compare(bill, payments, refunds_here):
                           "our_status": refund.status})
     for no, refund in refunds_here.items():
         if no not in bill.refunds:
-            diffs.append({"kind": "refund_missing_there", "out_trade_no": refund.order.order_no, "out_refund_no": no,
+            diffs.append({"kind": "refund_missing_there", "out_trade_no": refund.order_no, "out_refund_no": no,
                           "our_fen": refund.amount_fen, "our_status": refund.status})
     return diffs
 
