@@ -181,3 +181,40 @@ def test_old_staff_refund_url_leads_to_the_order_page(app, paid_group):
     resp = finance.get(f"/staff/orders?q={paid_group.order_no}")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/staff/orders/{paid_group.order_no}")
     assert Order.select().count() == 1
+
+
+def test_bad_refund_requests_change_nothing(app, paid_group, project, buyer):
+    finance = make_staff_member(app, ("finance",), i=707)
+    other = orders.create_group_order(buyer, project.id, [make_user(90).id], None)
+    foreign = seats(other)[0]
+    path = f"/staff/orders/{paid_group.order_no}/refund"
+    for form in ({"seat_id": "abc"}, {"seat_id": str(foreign.id), "confirmed": "1", "reason": "错单"}):
+        resp = finance.post(path, form)
+        assert resp.status_code == 302
+    page = finance.get(f"/staff/orders/{paid_group.order_no}")
+    assert "所选名额不属于该订单" in text_of(page)
+    unpaid = finance.post(f"/staff/orders/{other.order_no}/refund", {"scope": "all"})
+    assert unpaid.status_code == 302 and "订单未支付，不能退款" in text_of(finance.get(unpaid.headers["Location"]))
+    assert Refund.select().count() == 0 and [s.status for s in seats(paid_group)] == ["active"] * 3
+    assert AuditEntry.select().where(AuditEntry.action == "order.refund").count() == 0
+    assert finance.post("/staff/orders/NOPE/refund", {"scope": "all"}).status_code == 404
+
+
+def test_settling_while_wechat_is_down_keeps_the_difference(app, sandbox, sandbox_api, monkeypatch, project):
+    monkeypatch.setitem(sandbox.app.config, "WECHAT_SANDBOX_BILL_SAME_DAY", "1")
+    from app.finance import reconcile
+
+    finance = make_staff_member(app, ("finance",), i=708)
+    lost = orders.create_individual_order(make_user(91), project.id, None)
+    checkout.prepay(lost, "native")
+    paid_at_sandbox(sandbox_api, lost, notify="lost")
+    run = reconcile.run_day(datetime.datetime.now(CST).date())
+    [diff] = ReconciliationDiff.select().where(ReconciliationDiff.run == run.id)
+    sandbox_api.post("/failures", {"path_prefix": "/v3/pay/transactions", "times": 1, "http_status": 503})
+    resp = finance.post(f"/staff/reconciliation/differences/{diff.id}/settle")
+    assert resp.status_code == 302
+    assert "微信支付暂时无法查询" in text_of(finance.get(resp.headers["Location"]))
+    assert ReconciliationDiff.get_by_id(diff.id).status == "open" and reload(lost).status == "pending"
+    assert AuditEntry.select().where(AuditEntry.action == "reconcile.settle").count() == 0
+    missing = finance.post("/staff/reconciliation/differences/999999/settle")
+    assert missing.status_code == 404 and "没有这条差异记录" in text_of(missing)
