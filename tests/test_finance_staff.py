@@ -218,3 +218,22 @@ def test_settling_while_wechat_is_down_keeps_the_difference(app, sandbox, sandbo
     assert AuditEntry.select().where(AuditEntry.action == "reconcile.settle").count() == 0
     missing = finance.post("/staff/reconciliation/differences/999999/settle")
     assert missing.status_code == 404 and "没有这条差异记录" in text_of(missing)
+
+
+@pytest.mark.parametrize("role", ["finance", "service_desk", "reviewer"])
+def test_staff_order_api_checks_roles_and_audits_refunds(app, role, paid_group):
+    member = make_staff_member(app, (role,), i=709)
+    base = f"/api/v1/staff/orders/{paid_group.order_no}"
+    look = member.client.get(base)
+    assert look.status_code == (403 if role == "reviewer" else 200)
+    seat = seats(paid_group)[0]
+    resp = member.client.post(base + "/refunds", json={"seat_ids": [seat.id], "reason": "学员离职"},
+                              headers={"X-CSRF-Token": member.csrf})
+    if role != "finance":
+        assert resp.status_code == 403 and Refund.select().count() == 0
+        assert AuditEntry.select().where(AuditEntry.action == "order.refund").count() == 0
+        return
+    assert resp.status_code == 201 and resp.get_json()["data"]["amount_fen"] == PRICE
+    [entry] = AuditEntry.select().where(AuditEntry.action == "order.refund")
+    assert entry.actor_id == member.user.id and json.loads(entry.detail)["seat_ids"] == [seat.id]
+    assert json.loads(entry.before) == {"status": "paid", "refunded_fen": 0}

@@ -149,17 +149,29 @@ def group_orders():
 
 @bp.endpoint("/staff/orders/<order_no>", auth="staff")
 def staff_order(order_no):
-    """Staff: look up an order with its seats."""
+    """Staff (finance, service desk): look up an order with its seats."""
+    from app.staff.frame import require_role
+
+    require_role("finance", "service_desk")
     return ok(orders.order_view(find_order(order_no), with_seats=True))
 
 
 @bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
 def staff_refund(order_no, data):
-    """Staff: refund a whole order or some seats (seats in use need override)."""
+    """Staff (finance): refund a whole order or some seats (seats in use need override); audited."""
     from app.pay import refunds
+    from app.staff import audit
+    from app.staff.frame import require_role
 
+    staff = require_role("finance")
     order = find_order(order_no)
-    refund = refunds.refund_seats(order, data.seat_ids, data.reason, current_user(), override=data.override)
+    before = {"status": order.status, "refunded_fen": order.refunded_fen}
+    refund = refunds.refund_seats(order, data.seat_ids, data.reason, staff, override=data.override)
+    fresh = Order.get_by_id(order.id)
+    audit.record("order.refund", "order", order.order_no, before,
+                 {"status": fresh.status, "refunded_fen": fresh.refunded_fen},
+                 {"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen,
+                  "seat_ids": refunds.seat_ids_of(refund), "reason": data.reason, "override": refund.override})
     return ok({"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "status": refund.status},
               "退款已提交，结果以微信支付通知为准", 201)
 
