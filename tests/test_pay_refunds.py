@@ -269,3 +269,8 @@ def test_cli_refund(app, sandbox_api, project, buyer):
     assert f"refund {group.order_no}R01: processing, 198.00 yuan" in done.output
     [refund] = Refund.select()
     assert refund.override and refund.created_by_id is None and json.loads(refund.seat_ids) == [first.id, second.id]
+    from app.staff.models import AuditEntry
+
+    [entry] = AuditEntry.select().where(AuditEntry.action == "order.refund")
+    assert entry.actor_id is None and entry.target_id == group.order_no
+    assert json.loads(entry.detail)["by"] == "operator command" and json.loads(entry.after)["refunded_fen"] == 0

@@ -112,9 +112,19 @@ def refund(order_no, seats, reason, override):
     with db.connection_context():
         order = _order(order_no)
         try:
+            before = {"status": order.status, "refunded_fen": order.refunded_fen}
             row = refunds.refund_seats(order, list(seats) or None, reason, None, override=override)
         except ApiError as err:
             raise click.ClickException(f"refund refused ({err.code}): {_english(err)}") from None
+        from app.pay.models import Order
+        from app.staff import audit
+
+        fresh = Order.get_by_id(order.id)
+        audit.record("order.refund", "order", order.order_no, before,
+                     {"status": fresh.status, "refunded_fen": fresh.refunded_fen},
+                     {"out_refund_no": row.out_refund_no, "amount_fen": row.amount_fen,
+                      "seat_ids": refunds.seat_ids_of(row), "reason": reason, "override": row.override,
+                      "by": "operator command"})
         click.echo(f"refund {row.out_refund_no}: {row.status}, {_yuan(row.amount_fen)} yuan, seats {row.seat_ids}")
 
 
@@ -140,6 +150,10 @@ def reconcile(bill_date):
 
     with db.connection_context():
         run = reconciling.run_day(bill_date.date())
+        from app.staff import audit
+
+        audit.record("reconcile.run", "bill_date", run.bill_date.isoformat(), None, {"status": run.status},
+                     {"by": "operator command"})
         click.echo(f"{run.bill_date}: {run.status} {run.error}".rstrip())
         for diff in ReconciliationDiff.select().where(ReconciliationDiff.run == run.id).order_by(ReconciliationDiff.id):
             click.echo(f"  #{diff.id} {diff.kind} {diff.out_trade_no} {diff.out_refund_no} ours={diff.our_fen} "
