@@ -9,6 +9,7 @@ from app.finance import reconcile
 from app.pay import checkout, orders
 from app.pay.models import OrderSeat, Refund
 from app.staff.models import AuditEntry
+from tests.finance_fixtures import notified_paid
 from tests.helpers import wait_until
 from tests.learning_fixtures import PASSWORD
 from tests.staff_fixtures import make_staff_member
@@ -49,7 +50,7 @@ def test_refund_one_seat_after_the_confirmation(app, live_server, page, sandbox_
     order = orders.create_group_order(buyer, project.id, [u.id for u in learners], None)
     checkout.prepay(order, "native")
     paid_at_sandbox(sandbox_api, order, notify="normal")
-    wait_until(lambda: reload(order).status == "paid")
+    notified_paid(order)
     make_staff_member(app, ("finance",), i=710, name="财务甲")
     errors = log_in(page, live_server, "staff710")
 
@@ -100,7 +101,7 @@ def test_reconciliation_difference_settled_in_the_console(app, live_server, page
     differing = orders.create_individual_order(make_user(31), project.id, None)
     checkout.prepay(differing, "native")
     paid_at_sandbox(sandbox_api, differing, notify="normal")
-    wait_until(lambda: reload(differing).status == "paid")
+    notified_paid(differing)
     sandbox_api.post("/pay/bill-amount", {"out_trade_no": differing.order_no, "total": 9000})
     day = datetime.datetime.now(CST).date()
     reconcile.run_day(day)

@@ -8,7 +8,7 @@ from app.finance.models import ReconciliationDiff, ReconciliationRun
 from app.finance.settle_diffs import NotSettleable, settle_diff
 from app.pay import checkout, orders, refunds
 from app.pay.models import Order, Refund
-from tests.helpers import wait_until
+from tests.finance_fixtures import notified_paid
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     PRICE,
     buyer_fixture,
@@ -41,7 +41,7 @@ def new_order(project, n):
 
 def paid_here(sandbox_api, order):
     paid_at_sandbox(sandbox_api, order, notify="normal")
-    return wait_until(lambda: reload(order).status == "paid" and reload(order))
+    return notified_paid(order)
 
 
 def diffs(run):

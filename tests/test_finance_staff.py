@@ -12,7 +12,7 @@ from app.pay import checkout, orders
 from app.pay.models import Order, OrderSeat, Refund
 from app.staff import roles
 from app.staff.models import AuditEntry
-from tests.helpers import wait_until
+from tests.finance_fixtures import notified_paid
 from tests.staff_fixtures import make_staff_member, text_of
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     PRICE,
@@ -37,7 +37,7 @@ def paid_group(app, live_server, sandbox_api, project, buyer):
     order = orders.create_group_order(buyer, project.id, [u.id for u in learners], None)
     checkout.prepay(order, "native")
     paid_at_sandbox(sandbox_api, order, notify="normal")
-    return wait_until(lambda: reload(order).status == "paid" and reload(order))
+    return notified_paid(order)
 
 
 def seats(order):
@@ -139,6 +139,8 @@ def test_list_filters_sort_and_export(app, paid_group, project, buyer):
 
     export = finance.get("/staff/orders/export.xlsx?state=paid")
     assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
+    [entry] = AuditEntry.select().where(AuditEntry.action == "order.export")
+    assert entry.actor_id == finance.user.id and json.loads(entry.detail) == {"state": "paid"}
     sheet = load_workbook(io.BytesIO(export.data)).active
     rows = list(sheet.values)
     assert rows[0][0] == "订单号" and len(rows) == 2
@@ -188,6 +190,8 @@ def test_bad_refund_requests_change_nothing(app, paid_group, project, buyer):
     other = orders.create_group_order(buyer, project.id, [make_user(90).id], None)
     foreign = seats(other)[0]
     path = f"/staff/orders/{paid_group.order_no}/refund"
+    nothing = finance.post(path, {"scope": "seats"})
+    assert nothing.status_code == 302 and "请先勾选要退款的名额" in text_of(finance.get(nothing.headers["Location"]))
     for form in ({"seat_id": "abc"}, {"seat_id": str(foreign.id), "confirmed": "1", "reason": "错单"}):
         resp = finance.post(path, form)
         assert resp.status_code == 302

@@ -9,7 +9,7 @@ import requests
 
 from app.pay import bills, checkout, gateway, orders, refunds
 from app.pay.models import PaymentTransaction
-from tests.helpers import wait_until
+from tests.finance_fixtures import notified_paid
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     PRICE,
     buyer_fixture,
@@ -40,7 +40,7 @@ def test_bill_lists_payments_and_refunds_with_wechat_format_and_hash(app, sandbo
     group = orders.create_group_order(buyer, project.id, [u.id for u in learners], None)
     checkout.prepay(group, "native")
     paid_at_sandbox(sandbox_api, group, notify="normal")
-    wait_until(lambda: reload(group).status == "paid")
+    notified_paid(group)
     single = orders.create_individual_order(make_user(30), project.id, None)
     checkout.prepay(single, "native")
     txn = paid_at_sandbox(sandbox_api, single, notify="lost")

@@ -22,6 +22,7 @@ bp = Blueprint("staff_orders", __name__, url_prefix="/staff/orders")
 VIEWERS = ("finance", "service_desk")
 register_section("orders", "订单与退款", "staff_orders.list_page", VIEWERS, order=300)
 audit.register_action("order.refund", "退款")
+audit.register_action("order.export", "导出订单")
 COLUMNS = [("no", "订单号", True), ("kind", "类型", False), ("project", "项目", False), ("buyer", "购买人", False),
            ("seats", "名额", False), ("amount", "金额（元）", True), ("state", "状态", True),
            ("created", "下单时间", True), ("paid", "支付时间", True)]
@@ -50,7 +51,9 @@ def list_page():
 @bp.route("/export.xlsx")
 @staff_required("finance")
 def export():
-    data = order_list.export_xlsx(order_list.read_filters(request.args))
+    filters = order_list.read_filters(request.args)
+    data = order_list.export_xlsx(filters)
+    audit.record("order.export", "orders", "", None, None, {k: v for k, v in filters.values.items() if v})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=orders.xlsx"})
 
@@ -109,9 +112,12 @@ def order_page(order_no):
 
 
 def _seat_ids():
+    """None for the whole order (scope=all); else the chosen seats, at least one."""
     ids = request.form.getlist("seat_id")
-    if request.form.get("scope") == "all" or not ids:
+    if request.form.get("scope") == "all":
         return None
+    if not ids:
+        raise ApiError("请先勾选要退款的名额；整单退款请点“整单退款”", status=422)
     try:
         return [int(x) for x in ids][:1000]
     except ValueError:
