@@ -159,3 +159,12 @@ def test_integrity_ranking_and_search_errors_at_pc_width(app, live_server, page,
     page.keyboard.press("Enter")
     expect(page.locator("#err-q")).to_be_visible()
     page.screenshot(path=str(shots / f"staff-people-error-{engine}.png"), full_page=True)
+    # "/" jumps to the search box; on a tablet the console keeps its navigation and the page fits.
+    page.click("h1")
+    page.keyboard.press("/")
+    expect(page.locator("#f-q")).to_be_focused()
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(f"{live_server}/staff/people/{busy.id}")
+    expect(page.locator("#nav-people")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    page.screenshot(path=str(shots / f"staff-person-tablet-{engine}.png"), full_page=True)

@@ -261,6 +261,10 @@ def test_cli(app, registered):
     assert "revoked" in runner.invoke(args=["certs", "revoke", cert.number, "--reason", "test"]).output
     out = runner.invoke(args=["certs", "reissue", cert.number]).output
     assert f"replaced by CE{demo_year()}-" in out
+    from app.staff.models import AuditEntry
+
+    audited = [(e.action, e.actor_id, e.target_id) for e in AuditEntry.select().order_by(AuditEntry.id)]
+    assert audited == [("certificate.revoke", None, cert.number), ("certificate.reissue", None, cert.number)]
     seeded = runner.invoke(args=["certs", "seed-demo-units"])
     assert seeded.exit_code == 0 and len(service.search_units("演示")) == 6
 

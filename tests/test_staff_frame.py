@@ -2,6 +2,7 @@
 import pytest
 
 from app.accounts.models import User
+from app.db import utcnow
 from app.staff import audit, roles
 from app.staff.frame import SECTIONS, sections_for
 from app.staff.models import AuditEntry, StaffRole
@@ -66,6 +67,7 @@ def test_admin_grants_and_revokes_a_role_with_confirmation_and_audit(app):
     assert resp.status_code == 302
     assert roles.staff_roles(User.get_by_id(clerk.user.id)) == {"service_desk", "reviewer"}
     entry = AuditEntry.get(AuditEntry.action == "role.grant")
+    assert abs((entry.created_at - utcnow()).total_seconds()) < 30  # stored in UTC
     assert (entry.actor_id, entry.actor_name, entry.target_type, entry.target_id) == (
         admin.user.id, "管理员甲", "account", str(clerk.user.id))
     assert audit.loads(entry.before) == {"roles": ["service_desk"]}
@@ -134,3 +136,35 @@ def test_staff_models_match_the_migrated_schema(app):
 
     for model in (StaffRole, AuditEntry):
         assert set(model._meta.columns) <= {c.name for c in db.get_columns(model._meta.table_name)}, model
+
+
+def test_staff_create_command_gives_roles(app):
+    runner = app.test_cli_runner()
+    base = ["staff", "create", "--name", "赵老师", "--mobile", "13900000123", "--password", "Staff2026pw"]
+    result = runner.invoke(args=[*base, "--id-number", "11010519491231002X", "--username", "zhao", "--role", "reviewer",
+                                 "--role", "finance"])
+    assert result.exit_code == 0, result.output
+    assert roles.staff_roles(User.get(User.username == "zhao")) == {"reviewer", "finance"}
+    result = runner.invoke(args=["staff", "create", "--name", "钱老师", "--mobile", "13900000124", "--password",
+                                 "Staff2026pw", "--id-number", "500103199003077657", "--username", "qian"])
+    assert result.exit_code == 0, result.output
+    assert roles.staff_roles(User.get(User.username == "qian")) == {"admin"}
+    result = runner.invoke(args=["staff", "create", "--name", "孙老师", "--mobile", "13900000125", "--password",
+                                 "Staff2026pw", "--id-number", "500108198506121223", "--role", "king"])
+    assert result.exit_code == 2 and "unknown role" in result.output
+    assert User.select().where(User.name == "孙老师").count() == 0
+
+
+def test_staff_required_answers_json_under_api(app):
+    from flask import jsonify
+
+    from app.staff.frame import staff_required
+
+    app.add_url_rule("/api/v1/staff/_probe", "probe", staff_required("finance")(lambda: jsonify({"code": "ok"})))
+    anonymous = app.test_client().get("/api/v1/staff/_probe")
+    assert anonymous.status_code == 401 and anonymous.get_json()["code"] == "unauthorized"
+    desk = make_staff_member(app, ("service_desk",))
+    resp = desk.get("/api/v1/staff/_probe")
+    assert resp.status_code == 403 and resp.get_json()["code"] == "forbidden"
+    finance = make_staff_member(app, ("finance",), i=906)
+    assert finance.get("/api/v1/staff/_probe").status_code == 200

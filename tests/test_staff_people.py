@@ -97,6 +97,10 @@ def test_correcting_id_number_and_mobile_keeps_login_working_and_masks_the_audit
     stored = entry.before + entry.after
     assert new_id not in stored and make_id(6) not in stored and "13600000006" not in stored
     assert audit.loads(entry.after)["mobile"] == "136****0006"
+    drain()
+    told = {m["mobile"]: m["text"] for m in sms.read_outbox()}
+    assert "身份证号、手机号" in told["13600000006"]
+    assert "136****0006" in told["13700000006"]  # the old number hears of the change too
 
 
 def test_correction_errors_are_inline_and_change_nothing(app):
@@ -193,3 +197,15 @@ def test_learner_page_lists_plans_certificates_and_learning_events(app):
     assert project.name in page and cert.number in page
     assert "被拒心跳 1 次 · 截断心跳 1 次 · 答题错误 0 次" in page
     assert "进度过快（已截断）" in page and "重复心跳" in page
+
+
+def test_only_administrators_change_staff_accounts(app):
+    desk = make_staff_member(app, ("service_desk",), i=900)
+    admin = make_staff_member(app, ("admin",), i=901)
+    resp = desk.post(f"/staff/people/{admin.user.id}/disable", {"confirmed": "1", "reason": "试试"})
+    assert resp.status_code == 403 and "工作人员的账号只能由管理员修改" in text_of(resp)
+    resp = desk.post(f"/staff/people/{admin.user.id}/correct", {"name": "别人", "reason": "x", "confirmed": "1"})
+    assert resp.status_code == 403
+    assert User.get_by_id(admin.user.id).is_active and User.get_by_id(admin.user.id).name == "职员901"
+    assert admin.post(f"/staff/people/{desk.user.id}/end-sessions", {"confirmed": "1"}).status_code == 302
+    assert _entries("person.disable") == [] and len(_entries("person.end_sessions")) == 1

@@ -3,8 +3,7 @@
 Every change is recorded in the audit log with the state before and after (ID numbers and mobiles
 masked there). Finding by ID number or mobile goes through the blind index only.
 """
-import logging
-
+import peewee
 from flask import current_app
 
 from app import ratelimit
@@ -17,7 +16,6 @@ from app.jobs import enqueue
 from app.masking import mask_id, mask_mobile
 from app.staff import audit
 
-log = logging.getLogger(__name__)
 GENDER_TEXT = {"M": "男", "F": "女"}
 FIELD_TEXT = {"name": "姓名", "id_number": "身份证号", "gender": "性别", "mobile": "手机号"}
 
@@ -75,14 +73,14 @@ def reveal_id_number(user):
     return service.id_number_of(user)
 
 
-def _state(user):
+def current_values(user):
     return {"name": user.name, "gender": user.gender, "id_number": service.id_number_of(user),
             "mobile": service.mobile_of(user)}
 
 
 def clean_corrections(user, name="", id_number="", gender="", mobile=""):
     """The fields that actually change, cleaned; blank means "keep". Raises 422 with the field."""
-    current, changes = _state(user), {}
+    current, changes = current_values(user), {}
     checks = [("name", name, rules.clean_name), ("id_number", id_number, rules.clean_id_number),
               ("gender", gender, rules.clean_gender), ("mobile", mobile, rules.clean_mobile)]
     for field, raw, clean in checks:
@@ -107,7 +105,7 @@ def _taken(field, message):
     return ApiError(message, status=409, data={"fields": {field: message}})
 
 
-def _clean_reason(reason):
+def clean_reason(reason):
     reason = " ".join((reason or "").split())[:100]
     if not reason:
         raise _invalid("reason", "请填写更正原因")
@@ -120,9 +118,9 @@ def correct(user, reason, staff=None, **fields):
     Returns (changes, new certificates). The learner is told by SMS (and WeChat, through the
     re-issued certificate's message).
     """
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     changes = clean_corrections(user, **fields)
-    before = _state(user)
+    before = current_values(user)
     values = {"updated_at": utcnow()}
     values.update({k: v for k, v in changes.items() if k in ("name", "gender")})
     cols = service._pii_columns(changes.get("id_number", before["id_number"]), changes.get("mobile", before["mobile"]))
@@ -133,12 +131,17 @@ def correct(user, reason, staff=None, **fields):
             raise _taken("mobile", "该手机号已被其他账号使用")
         if "id_number" in changes or "mobile" in changes:
             values.update(cols)
-        User.update(values).where(User.id == user.id).execute()
+        try:
+            with db.atomic():
+                User.update(values).where(User.id == user.id).execute()
+        except peewee.IntegrityError:  # another account took the number at the same moment
+            field = "id_number" if "id_number" in changes else "mobile"
+            raise _taken(field, "该身份证号或手机号已被其他账号使用") from None
         audit.record("person.correct", "account", user.id, {k: before[k] for k in changes}, changes,
                      {"reason": reason}, actor=staff)
     user = User.get_by_id(user.id)
     reissued = _reissue_certificates(user, changes, reason, staff)
-    _tell_learner(user, changes, reissued)
+    _tell_learner(user, changes, reissued, before["mobile"])
     return changes, reissued
 
 
@@ -158,13 +161,18 @@ def _reissue_certificates(user, changes, reason, staff):
     return new
 
 
-def _tell_learner(user, changes, reissued):
+def _tell_learner(user, changes, reissued, old_mobile):
+    """An SMS to the account's mobile; a changed mobile is also announced to the old number."""
     fields = "、".join(FIELD_TEXT[f] for f in FIELD_TEXT if f in changes)
     text = f"【继续教育】工作人员已更正您账号的{fields}。"
     if reissued:
         text += "您的证书已按更正后的信息换发，新证书编号 " + "、".join(c.number for c in reissued) + "，请登录查看。"
     text += "如非本人申请，请立即联系客服。"
     enqueue(sms.deliver_sms, service.mobile_of(user), text)
+    if "mobile" in changes:
+        notice = (f"【继续教育】您账号绑定的手机号已由工作人员更正为 {mask_mobile(changes['mobile'])}，"
+                  "本号码不再用于登录。如非本人申请，请立即联系客服。")
+        enqueue(sms.deliver_sms, old_mobile, notice)
 
 
 def unlock(user):

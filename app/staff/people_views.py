@@ -2,11 +2,14 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from app.accounts.models import User
+from app.accounts.policy import current_user
+from app.accounts.service import id_number_of
 from app.errors import ApiError
 from app.masking import mask_id, mask_mobile
 from app.staff import audit, bp, people
 from app.staff.frame import register_section, staff_required
 from app.staff.person_page import page_data
+from app.staff.roles import has_role, staff_roles
 
 register_section("people", "学员", "staff.people_search", ("service_desk",), order=10)
 PEOPLE_ROLES = ("service_desk",)
@@ -36,10 +39,13 @@ def people_search():
                            found=found, error=error, active_section="people"), error.status if error else 200
 
 
-def _person(user_id):
+def _person(user_id, change=False):
+    """The account; changing a staff member's account is for administrators only."""
     user = User.get_or_none(User.id == user_id)
     if user is None:
         raise ApiError("没有这个账号", status=404)
+    if change and staff_roles(user) and not has_role(current_user(), "admin"):
+        raise ApiError("工作人员的账号只能由管理员修改", status=403)
     return user
 
 
@@ -69,7 +75,7 @@ CORRECT_FIELDS = ("name", "id_number", "gender", "mobile")
 @staff_required(*PEOPLE_ROLES)
 def person_correct(user_id):
     """Form → confirmation (exactly what changes, which certificates are re-issued) → applied."""
-    user = _person(user_id)
+    user = _person(user_id, change=True)
     form = {k: request.form.get(k, "").strip()[:40] for k in CORRECT_FIELDS}
     reason = request.form.get("reason", "")
     error = None
@@ -82,7 +88,7 @@ def person_correct(user_id):
                     message += "，证书已换发：" + "、".join(c.number for c in reissued)
                 flash(message + "，并已短信通知学员")
                 return redirect(url_for("staff.person", user_id=user.id))
-            people._clean_reason(reason)
+            people.clean_reason(reason)
             changes = people.clean_corrections(user, **form)
             return render_template("staff/person_correct_confirm.html", person=people.summary(user),
                                    rows=_change_rows(user, changes), form=form, reason=reason,
@@ -95,7 +101,7 @@ def person_correct(user_id):
 
 def _change_rows(user, changes):
     shown = {"id_number": mask_id, "mobile": mask_mobile, "gender": lambda g: people.GENDER_TEXT.get(g, g)}
-    current = people._state(user)
+    current = people.current_values(user)
     return [(people.FIELD_TEXT[k], shown.get(k, str)(current[k]), shown.get(k, str)(v)) for k, v in changes.items()]
 
 
@@ -122,7 +128,7 @@ CONSEQUENCES = {
 @staff_required(*PEOPLE_ROLES)
 def person_action(user_id, action):
     """Account actions; the destructive ones show a confirmation first."""
-    user = _person(user_id)
+    user = _person(user_id, change=True)
     title, needs_confirm = ACTIONS[action]
     if needs_confirm and request.form.get("confirmed") != "1":
         return _confirm_page(user, action, title)
@@ -146,7 +152,7 @@ def person_action(user_id, action):
 
 
 def _confirm_page(user, action, title, error=None):
-    facts = [("学员", f"{user.name}（{mask_id(people.service.id_number_of(user))}）"), ("操作", title),
+    facts = [("学员", f"{user.name}（{mask_id(id_number_of(user))}）"), ("操作", title),
              ("结果", CONSEQUENCES[action])]
     return render_template("staff/person_confirm.html", person=people.summary(user), action=action, title=title,
                            facts=facts, reason=action == "disable", error=error,

@@ -18,10 +18,14 @@ REASON_TEXT = {"stale_session": "会话失效", "replay": "重复心跳", "out_o
                "prompt_passed": "答题正确"}
 
 
+SOURCE_TEXT = {"purchase": "个人购买", "group": "单位团购", "grant": "工作人员开通", "backfill": "补录"}
+
+
 def plans(user):
     rows = (Enrollment.select(Enrollment, Project).join(Project).where(Enrollment.user == user.id)
             .order_by(Project.year.desc(), Project.id))
-    return [{"project": e.project.name, "year": e.project.year, "source": e.source, "status": e.status,
+    return [{"project": e.project.name, "year": e.project.year,
+             "source": SOURCE_TEXT.get(e.source, e.source), "status": e.status,
              "earned": earned_hours(user.id, e.project.id), "required": e.project.credit_hours,
              "complete": plan_complete(user.id, e.project), "started_at": e.started_at,
              "certified_at": e.certified_at} for e in rows]
