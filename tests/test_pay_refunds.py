@@ -9,6 +9,7 @@ from app.errors import ApiError
 from app.learning.models import Enrollment
 from app.pay import checkout, orders, refunds
 from app.pay.models import Order, OrderSeat, Refund
+from tests.finance_fixtures import notified_paid
 from tests.helpers import wait_until
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     PRICE,
@@ -57,7 +58,7 @@ def paid_order(live_server, sandbox_api, order):
     """An individual order paid by notification (the live app is up, so refund notifications reach it)."""
     checkout.prepay(order, "native")
     paid_at_sandbox(sandbox_api, order, notify="normal")
-    return wait_until(lambda: reload(order).status == "paid" and reload(order))
+    return notified_paid(order)  # paid, and the notify handler done writing (SQLite)
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def paid_group(live_server, sandbox_api, project, buyer):
     order = group_order(project, buyer, 3)
     checkout.prepay(order, "native")
     paid_at_sandbox(sandbox_api, order, notify="normal")
-    return wait_until(lambda: reload(order).status == "paid" and reload(order))
+    return notified_paid(order)  # paid, and the notify handler done writing (SQLite)
 
 
 # ---- whole orders and seats ----------------------------------------------------------------------
