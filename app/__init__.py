@@ -64,6 +64,8 @@ def register_blueprints(app):
     from app.certs import views as certs_views
     from app.core import views as core_views
     from app.errors import register_error_handlers
+    from app.finance import recon_views as finance_reconciliation
+    from app.finance import staff_views as finance_orders
     from app.learning import api as learning_api
     from app.learning import views as learning_views
     from app.pay import api as pay_api
@@ -91,6 +93,8 @@ def register_blueprints(app):
     app.register_blueprint(certs_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(certs_views.bp)
     staff.init_app(app)
+    app.register_blueprint(finance_orders.bp)
+    app.register_blueprint(finance_reconciliation.bp)
     register_error_handlers(app)
 
 
