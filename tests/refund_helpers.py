@@ -2,7 +2,7 @@
 refund code (payments settled by query, refunds completed at the sandbox and settled by query)."""
 import pytest
 
-from app.pay import gateway, orders, settle
+from app.pay import checkout, orders, refunds, settle
 from app.pay.models import Order, OrderSeat
 
 
@@ -13,7 +13,7 @@ def manual_refunds_fixture(sandbox, monkeypatch):
 
 
 def pay(sandbox_api, order):
-    gateway.prepay(order, "native")
+    checkout.prepay(order, "native")
     sandbox_api.post("/pay/pay", {"out_trade_no": order.order_no, "notify": "lost"})
     assert settle.settle_order(order.order_no) == "paid"
     return Order.get_by_id(order.id)
@@ -36,7 +36,7 @@ def seat_of(order, user):
 def refund(sandbox_api, order, staff, users=None):
     """Staff refund (forced: the seats are in use) of the order or of these learners' seats, completed."""
     seat_ids = None if users is None else [seat_of(order, u).id for u in users]
-    made = settle.refund_seats(order, seat_ids, "学员申请退款", staff, override=True)
+    made = refunds.refund_seats(order, seat_ids, "学员申请退款", staff, override=True)
     sandbox_api.post(f"/pay/refunds/{made.out_refund_no}/complete", {"notify": "lost"})
-    assert settle.settle_refund(made.out_refund_no) == "refunded"
+    assert refunds.settle_refund(made.out_refund_no) == "refunded"
     return made

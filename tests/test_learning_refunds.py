@@ -7,7 +7,7 @@ from app.certs.models import Certificate
 from app.certs.verify import verify_number as verify
 from app.learning.flush import flush_dirty
 from app.learning.models import ChapterProgress, Enrollment
-from app.pay import gateway, orders, settle
+from app.pay import checkout, orders, settle
 from app.pay.models import OrderSeat
 from tests.certs_fixtures import finish, issued
 from tests.learning_fixtures import Player, covered, make_learner, make_plan, make_staff, session_state
@@ -93,7 +93,7 @@ def test_refunding_a_seat_the_learner_also_bought_revokes_nothing(app, clock, pl
     learner = make_learner(app, plan, enroll=False)
     contact = make_learner(app, i=3).user
     own = orders.create_individual_order(learner.user, plan.project.id, None)
-    gateway.prepay(own, "native")
+    checkout.prepay(own, "native")
     assert settle.mark_closed(own)
     unit = buy_for_unit(sandbox_api, contact, plan.project, [learner.user])
     txn = sandbox_api.post("/pay/pay", {"out_trade_no": own.order_no, "notify": "lost"})["transaction"]
