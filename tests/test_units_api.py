@@ -240,3 +240,16 @@ def test_uploads_large_in_the_worker_bombs_refused_rate_counted_first(app, proje
         _upload(contact.api, project, contact.unit, b"not a workbook")
     status, body = _upload(contact.api, project, contact.unit, _four_million_cells())
     assert status == 429 and calls == [] and GroupCheckRecord.select().count() == used
+
+
+def test_demo_seed_makes_zhang_san_a_contact_once(app):
+    from app import demo
+    from app.units import demo as units_demo
+    from app.units import service as units
+
+    demo.seed()
+    demo.seed()
+    zhang = service.find_by_id_number(demo.LEARNERS[0][1])
+    assert [u.name for u in units.contact_units(zhang)] == [units_demo.NAME]
+    assert Unit.select().count() == 1 and UnitContact.select().count() == 1
+    assert [u["name"] for u in certs.search_units("示例局")] == [units_demo.NAME]
