@@ -145,6 +145,8 @@ def test_the_check_leaks_nothing(app, project, contact):
     assert "500103" not in texts[1] or "*" in texts[1]
     record = GroupCheckRecord.get()
     assert record.user_id == contact.user.id and record.line_count == 3
+    staff_page = contact.desk.get("/staff/units/checks").get_data(as_text=True)
+    assert unregistered[:4] + "*" * 10 + unregistered[-4:] in staff_page and unregistered not in staff_page
     assert unregistered not in record.ids_masked and unregistered[:4] + "*" * 10 in record.ids_masked
 
 
