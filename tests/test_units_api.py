@@ -135,8 +135,11 @@ def test_the_check_leaks_nothing(app, project, contact):
     texts.append(json.dumps(order, ensure_ascii=False))
     texts.append(json.dumps(contact.api.get("/group-orders")[1], ensure_ascii=False))
     texts.append(json.dumps(contact.api.get(f"/orders/{order['data']['order_no']}")[1], ensure_ascii=False))
-    page = contact.api.client.get(f"/group?project_id={project.id}")
-    texts.append(page.get_data(as_text=True))
+    for path in (f"/group?project_id={project.id}", "/group/orders", f"/orders/{order['data']['order_no']}"):
+        page = contact.api.client.get(path)
+        assert page.status_code == 200, path
+        texts.append(page.get_data(as_text=True))
+    assert "None" not in texts[-1] and "None" not in texts[-2]
     stored = [u.name for u in User.select() if u.id != contact.user.id]
     bodies_free_of(texts, stored)
     for state in ("已购买", "已拥有", "停用", "已在"):
