@@ -199,8 +199,11 @@ def test_a_paid_unit_seat_shows_the_unit_to_the_learner(app, live_server, sandbo
     order_no = contact.api.post("/group-orders", {"check_id": check["check_id"]})[1]["data"]["order_no"]
     _pay(sandbox_api, Order.get(Order.order_no == order_no))
     drain()
-    status, mine = login(app, learner).get("/units/mine")
+    learner_api = login(app, learner)
+    status, mine = learner_api.get("/units/mine")
     assert mine["data"]["seat_units"] == [{"project_id": project.id, "unit": "重庆市某某局"}]
+    page = learner_api.client.get("/learning").get_data(as_text=True)
+    assert '<span class="bought-by">重庆市某某局购买</span>' in page
     member = UnitMember.get()
     assert (member.user_id, member.source, member.year) == (learner.id, "seat", project.year)
     view = contact.api.get(f"/orders/{order_no}")[1]["data"]
