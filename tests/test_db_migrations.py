@@ -41,11 +41,12 @@ def test_models_match_the_migrated_schema(app):
     from app.finance import models as finance
     from app.learning import models as learning
     from app.pay import models as pay
+    from app.units import models as units
     from app.wechat import models as wechat
 
     for model in (User, AuthEvent, wechat.WechatIdentity, wechat.WechatMessage, wechat.WechatMessageAttempt,
                   wechat.WechatSubscription, learning.Project, learning.Course, learning.Enrollment, pay.Order,
-                  pay.OrderSeat, pay.PaymentTransaction, pay.Refund,
+                  pay.OrderSeat, pay.PaymentTransaction, pay.Refund, *units.MODELS,
                   finance.ReconciliationRun, finance.ReconciliationDiff):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model

@@ -32,13 +32,17 @@ def queue():
 
 
 def enqueue(func, *args, retry=None, job_id=None, **kwargs):
-    """Queue `func(*args, **kwargs)` with retries and backoff; a job_id makes it idempotent."""
+    """Queue `func(*args, **kwargs)` with retries and backoff; a job_id makes it idempotent.
+
+    `func` is a function or its "module:name" path (a module may queue a job of a module that imports it).
+    """
     retry = retry_intervals() if retry is None else retry
     job_retry = Retry(max=len(retry), interval=list(retry)) if retry else None
+    path = func if isinstance(func, str) else f"{func.__module__}:{func.__qualname__}"
     try:
-        return queue().enqueue_call(run_in_app, args=(f"{func.__module__}:{func.__qualname__}",) + args,
+        return queue().enqueue_call(run_in_app, args=(path,) + args,
                                     kwargs=kwargs, retry=job_retry, job_id=job_id, unique=job_id is not None,
-                                    description=f"{func.__module__}.{func.__qualname__}")
+                                    description=path.replace(":", "."))
     except DuplicateJobError:
         log.info("job %s already queued", job_id)
         return None

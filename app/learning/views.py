@@ -32,7 +32,9 @@ def my_learning():
     plans = catalog.my_plans(user)
     for plan in plans:
         plan["progress"] = progress.plan_progress(user, Project.get_by_id(plan["id"]))
-    return render_template("learning/my_learning.html", plans=plans)
+    from app.units.service import seat_units
+
+    return render_template("learning/my_learning.html", plans=plans, bought_by=seat_units(user))
 
 
 @bp.route("/learning/<int:project_id>")

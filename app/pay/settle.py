@@ -15,6 +15,8 @@ from app.pay import gateway, orders
 from app.pay.models import Order
 
 log = logging.getLogger(__name__)
+# Queued by path: that module refunds duplicate seats through app.pay.refunds, which imports this one.
+AFTER_PAID_JOB = "app.pay.after_paid:after_paid_job"
 
 PAYABLE_STATES = ("pending", "closed")  # a payment may still land on these
 QUERY_DEBOUNCE = datetime.timedelta(seconds=5)
@@ -85,20 +87,11 @@ def apply_paid(order_no, txn, source):
     if order.status == "closed":
         log.warning("order %s was paid after it was closed: granted anyway, staff should check", order_no)
     try:
-        enqueue(after_paid_job, order.id, job_id=f"after-paid-{order.id}")
+        enqueue(AFTER_PAID_JOB, order.id, job_id=f"after-paid-{order.id}")
     except Exception:  # noqa: BLE001  (paid and committed: a queue problem must not undo it)
         log.exception("order %s paid, but queuing its messages failed", order_no)
     log.info("order %s paid (%s)", order_no, source)
     return "paid"
-
-
-def after_paid_job(order_id):
-    """Job, queued once by the caller that marked the order paid: orders.after_paid (messages to every seat).
-
-    A job rather than inline so that a group order of hundreds of seats still answers WeChat within 5 s;
-    after_paid is idempotent (one message per event key), so the queue may retry it.
-    """
-    orders.after_paid(Order.get_by_id(order_id))
 
 
 def _mark_paid(order, txn):
