@@ -1,4 +1,5 @@
 """My certificates, confirming the data, printing, links and staff actions, on both engines."""
+import hashlib
 import io
 import threading
 
@@ -169,7 +170,18 @@ def test_twenty_concurrent_prints_make_one_certificate(app_factory, registered, 
         assert WechatMessage.select().where(WechatMessage.template == "certificate_ready").count() == 1
 
 
-def test_certificate_ready_message_links_to_a_download_without_login(app, registered, sandbox_api, drain):
+def _query(url):
+    from urllib.parse import parse_qs, urlsplit
+
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+WECHAT_UA = {"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50"}
+
+
+def test_certificate_ready_link_opens_through_login_only(app, registered, sandbox_api, drain):
+    """The PDF carries the full ID number: the message's link yields it only to its owner, logged in
+    (inside WeChat through the official account's OAuth, one tap once bound); a forwarded link does not."""
     wx = sandbox_api.post("/users", {"nickname": "小张"})
     user, project = finished_learner()
     login.bind(login.identity_for("mp", app.config["WECHAT_MP_APPID"], wx["openids"][app.config["WECHAT_MP_APPID"]]),
@@ -186,13 +198,36 @@ def test_certificate_ready_message_links_to_a_download_without_login(app, regist
     assert message["data"]["thing1"]["value"] == f"{demo_year()}年公需科目"
     url = message["url"]
     assert url.startswith(app.config["PUBLIC_BASE_URL"] + "/certs/download/")
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    phone = app.test_client()  # WeChat's browser: no session
-    response = phone.get("/" + path)
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+    # a PC browser without a session: the login page, coming back here afterwards
+    anonymous = app.test_client().get(path)
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login?next=")
+    assert anonymous.mimetype != "application/pdf"
+
+    # WeChat's browser: OAuth with the bound WeChat user, then straight back to the PDF
+    phone = app.test_client()
+    start = phone.get(path, headers=WECHAT_UA)
+    assert start.status_code == 302 and start.headers["Location"].startswith("/wechat/login?next=")
+    oauth = phone.get(start.headers["Location"], headers=WECHAT_UA)
+    state = _query(oauth.headers["Location"])["state"]
+    code = sandbox_api.post("/oauth/code", {"uid": wx["uid"], "scope": "snsapi_base"})["code"]
+    back = phone.get(f"/wechat/oauth/callback?code={code}&state={state}", headers=WECHAT_UA)
+    assert back.status_code == 302 and back.headers["Location"] == path
+    response = phone.get(path, headers=WECHAT_UA)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert phone.get("/" + path[:-3] + "abc").status_code == 404
+    stored = Certificate.get_by_id(cert.id)
+    assert hashlib.sha256(response.data).hexdigest() == stored.pdf_sha256  # the bytes stored at issue
+    assert "500103199003077657" in PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+
+    # another learner logged in gets nothing from the forwarded link
+    other = accounts.create_user(name="李四", id_number="500108198506121223", mobile="13800000002", gender="F",
+                                 password="Secret123")
+    stranger = app.test_client().get(path, headers={"Authorization": f"Bearer {issue_token(other)}"})
+    assert stranger.status_code == 404 and stranger.mimetype != "application/pdf"
+    assert phone.get(path[:-3] + "abc").status_code == 404
     app.config["CERT_LINK_DAYS"] = -1
-    expired = phone.get("/" + path, headers={"Accept": "application/json"})
+    expired = phone.get(path, headers={"Accept": "application/json"})
     assert expired.status_code == 410 and expired.get_json()["code"] == "link_expired"
 
 

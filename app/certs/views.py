@@ -59,8 +59,14 @@ def issue(project_id):
 
 @bp.route("/certs/download/<token>")
 def download(token):
-    """The signed link of the template message: works in WeChat's browser without logging in."""
-    return pdf_response(service.certificate_for_download(token))
+    """The link of the "certificate ready" message: the PDF (with the full ID number) after login, for its
+    owner only. Inside WeChat the login is the official account's OAuth (one tap once bound)."""
+    user = current_user()
+    if user is None:
+        if "MicroMessenger" in request.headers.get("User-Agent", ""):
+            return redirect(url_for("wechat.start", next=request.full_path))
+        return redirect(url_for("accounts_pages.login", next=request.full_path))
+    return pdf_response(service.certificate_for_download(token, user))
 
 
 @bp.route("/verify")
