@@ -3,17 +3,35 @@
 Names may hold characters the main font lacks (CJK Extension B such as 𠀀, in Unicode's plane 2):
 text is cut into runs, each drawn with the first font that has its glyphs. Both fonts are embedded
 as subsets. Fonts are registered once per process (about 70 ms each); later calls are free.
+
+reportlab 5.1 writes a character beyond the BMP into the subset's ToUnicode map as "<20000>", which
+is not UTF-16: readers (and the verification's text extraction) then lose it. `_to_unicode_cmap`
+writes UTF-16BE (a surrogate pair: "<D840DC00>") and replaces reportlab's function on import.
 """
 import os
 import threading
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 MAIN = "CertSans"
 FALLBACK = "CertFallback"
 _lock = threading.Lock()
 _registered = {}  # font name -> path
+
+
+def _to_unicode_cmap(fontname, subset):
+    """A ToUnicode CMap for a font subset (code i -> subset[i]) with UTF-16BE destinations."""
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             f"/CIDSystemInfo\n<< /Registry ({fontname})\n/Ordering ({fontname})\n/Supplement 0\n>> def",
+             f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+             "<00> <%02X>" % (len(subset) - 1), "endcodespacerange", "%d beginbfchar" % len(subset)]
+    lines += ["<%02X> <%s>" % (i, chr(v).encode("utf-16-be").hex().upper()) for i, v in enumerate(subset)]
+    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines)
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 class FontMissing(RuntimeError):
