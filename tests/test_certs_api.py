@@ -272,7 +272,7 @@ def test_h5_pages(api, learner, unit, app):
     assert printed.status_code == 302
     page = client.get("/certs").get_data(as_text=True)
     number = Certificate.get().number
-    assert "证书已签发" in page and number in page and "/certs/download/" in page
+    assert "证书已签发" in page and number in page and f"/certs/{number}.pdf" in page
     assert client.get("/certs/0/profile").status_code == 404
 
 
@@ -309,3 +309,34 @@ def test_the_migration_matches_the_models(app):
     indexes = {i.name: i for i in db.get_indexes("certificate")}
     assert indexes["certificate_one_valid"].unique
     assert {"user_id", "project_id"} <= set(indexes["certificate_one_valid"].columns)
+
+
+def test_my_certificates_of_every_year_download_again_the_same_signed_file(api, learner, unit, app):
+    from app.learning.models import Project
+
+    this_year = finished_learner()[1]
+    last_year = Project.get(Project.year == demo_year() - 1)
+    enrol(learner, last_year)
+    finish(learner, last_year)
+    for project in (last_year, this_year):
+        _confirm(api, project, unit_id=unit.id)
+        assert api.post(f"/certificates/{project.id}/issue")[0] == 201
+    items = api.get("/certificates")[1]["data"]
+    assert [(i["year"], i["state"]) for i in items] == [(demo_year(), "issued"), (demo_year() - 1, "issued")]
+    page = api.client.get("/certs").get_data(as_text=True)
+    for item in items:
+        cert = Certificate.get(Certificate.number == item["certificate"]["number"])
+        assert f'href="/certs/{cert.number}.pdf"' in page
+        first = api.client.get(f"/certs/{cert.number}.pdf")
+        second = api.client.get(item["certificate"]["pdf_url"])  # the API's link, as the mini-program uses it
+        assert first.status_code == 200 and first.mimetype == "application/pdf"
+        assert first.data == second.data
+        assert hashlib.sha256(first.data).hexdigest() == cert.pdf_sha256
+        assert f"证书编号：{cert.number}" in PdfReader(io.BytesIO(first.data)).pages[0].extract_text()
+    # another learner gets nothing; the home page links to my certificates
+    other = accounts.create_user(name="李四", id_number="500108198506121223", mobile="13800000002", gender="F",
+                                 password="Secret123")
+    headers = {"Authorization": f"Bearer {issue_token(other)}"}
+    assert app.test_client().get(f"/certs/{items[0]['certificate']['number']}.pdf", headers=headers).status_code == 404
+    assert app.test_client().get(f"/certs/{items[0]['certificate']['number']}.pdf").status_code == 302
+    assert 'href="/certs"' in api.client.get("/").get_data(as_text=True)

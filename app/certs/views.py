@@ -59,6 +59,18 @@ def issue(project_id):
     return redirect(url_for("certs.my_certificates", _anchor=f"cert-{cert.number}"))
 
 
+@bp.route("/certs/<number>.pdf")
+@page()
+def certificate_pdf(number):
+    """My certificate's signed PDF, any year: the bytes stored when it was issued."""
+    cert = service.find(number)
+    user = current_user()
+    if cert.user_id != user.id and not user.is_staff:
+        raise ApiError("证书不存在", status=404)
+    service.refuse_unless_valid(cert)
+    return pdf_response(cert)
+
+
 @bp.route("/certs/download/<token>")
 def download(token):
     """The link of the "certificate ready" message: the PDF (with the full ID number) after login, for its
