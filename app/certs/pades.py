@@ -4,16 +4,22 @@
 seal shows; readers open the signature panel from it), PAdES baseline B-B, SHA-256, the signer's
 chain embedded. `check(data, roots)` validates the signature of an uploaded file against the
 platform's trusted roots without fetching anything from the network.
+
+pyHanko's synchronous calls start an asyncio loop of their own; where the calling thread already runs
+one (an async server, or a test process driving a browser), `outside_loop` runs them in a short-lived
+thread instead.
 """
+import asyncio
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -29,6 +35,16 @@ _STAMP = TextStampStyle(stamp_text="", border_width=0, background=None)
 UNSIGNED, INTACT, MODIFIED, FOREIGN, BROKEN = "unsigned", "intact", "modified", "foreign", "broken"
 
 
+def outside_loop(fn, *args, **kwargs):
+    """fn(*args, **kwargs), in another thread when this one runs an asyncio loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def sign(pdf_bytes, signer, box, reason="证书签发", location=""):
     """The PDF with an incremental update carrying the signature (bytes)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
@@ -37,7 +53,7 @@ def sign(pdf_bytes, signer, box, reason="证书签发", location=""):
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=_STAMP,
                                    new_field_spec=fields.SigFieldSpec(FIELD, box=tuple(int(v) for v in box)))
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, bytes_reserved=BYTES_RESERVED, output=out)
+    outside_loop(pdf_signer.sign_pdf, writer, bytes_reserved=BYTES_RESERVED, output=out)
     return out.getvalue()
 
 
@@ -60,7 +76,8 @@ def check(data, roots):
         return {"state": MODIFIED, "signer": ""}
     embedded = signatures[0]
     try:
-        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=roots, allow_fetching=False))
+        status = outside_loop(validate_pdf_signature, embedded,
+                              ValidationContext(trust_roots=roots, allow_fetching=False))
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         log.info("uploaded PDF: signature not validated: %s", exc)
         return {"state": BROKEN, "signer": ""}

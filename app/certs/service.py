@@ -8,7 +8,7 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.accounts.service import id_number_of
-from app.certs import numbers, pdf, signing
+from app.certs import numbers, signing
 from app.certs.districts import PROVINCE, all_districts, district_name
 from app.certs.models import Certificate, CertProfile, Unit
 from app.db import db, utcnow

@@ -144,7 +144,8 @@ def _differences(found, expected, fingerprint):
 
 
 SIGNATURE_PROBLEMS = {
-    pades.MODIFIED: ("tampered", "证书文件在签名后被修改过（数字签名校验不通过），不能作为有效证书；请以本页显示的登记信息为准"),
+    pades.MODIFIED: ("tampered", "证书文件在签名后被修改过（数字签名校验不通过），不能作为有效证书；"
+                                 "请以本页显示的登记信息为准"),
     pades.FOREIGN: ("foreign", "该文件的数字签名不是本平台的（签名者：{signer}），不是本平台签发的证书"),
     pades.UNSIGNED: ("unsigned", "该文件没有本平台的数字签名：可能是另存、转换格式或修改后的副本；"
                                  "请上传从本平台下载的证书 PDF 原件"),
@@ -175,7 +176,8 @@ def verify_pdf(data):
     record = _against_record(cert, text, printed, meta)
     if state != pades.INTACT and (cert.pdf_sha256 or state != pades.UNSIGNED):
         if record["state"] == "tampered":  # name the edited fields too
-            return {**record, "message": record["message"] + "（文件没有完好的本平台数字签名）"}
+            why = "文件没有本平台的数字签名" if state == pades.UNSIGNED else "数字签名显示文件在签名后被修改"
+            return {**record, "message": f"{record['message']}（{why}）"}
         return _signature_problem(signature, cert)
     if cert.pdf_sha256 and not hmac.compare_digest(hashlib.sha256(data).hexdigest(), cert.pdf_sha256):
         log.error("certificate %s: a file signed by the platform differs from the stored one", cert.number)
