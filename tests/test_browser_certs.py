@@ -23,8 +23,10 @@ def test_print_download_scan_and_verify(app, live_server, page, registered, shot
     page.fill("#f-username", registered["mobile"])
     page.fill("#f-password", registered["password"])
     page.click("#submit")
-    page.goto(live_server + "/account")
-    page.click("text=我的证书")
+    page.goto(live_server + "/")
+    expect(page.locator("#home-certs")).to_contain_text("我的证书")
+    page.screenshot(path=str(shots / f"certs-home-{engine}.png"), full_page=True)
+    page.click("#home-certs")
     plan = page.locator(f"#plan-{project.id}")
     expect(plan).to_have_attribute("data-state", "need_profile")
 
