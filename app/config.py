@@ -100,6 +100,12 @@ class Config:
         # makes a platform root CA and a signer under CERT_PKI_DIR on first start; production requires these.
         self.CERT_SIGNER_P12_PATH = e.get("CERT_SIGNER_P12_PATH", "")
         self.CERT_SIGNER_P12_PASSPHRASE = e.get("CERT_SIGNER_P12_PASSPHRASE", "")
+        # Or a key on a hardware module through PKCS#11: the module (.so), the token's label, the user
+        # PIN, the label of the key and of its certificate on the token.
+        self.CERT_SIGNER_PKCS11_MODULE = e.get("CERT_SIGNER_PKCS11_MODULE", "")
+        self.CERT_SIGNER_PKCS11_TOKEN = e.get("CERT_SIGNER_PKCS11_TOKEN", "")
+        self.CERT_SIGNER_PKCS11_PIN = e.get("CERT_SIGNER_PKCS11_PIN", "")
+        self.CERT_SIGNER_PKCS11_KEY_LABEL = e.get("CERT_SIGNER_PKCS11_KEY_LABEL", "")
         # The root certificate(s) published on the verification page and trusted by it (PEM file);
         # empty in development: the generated root under CERT_PKI_DIR.
         self.CERT_TRUST_ROOT_PATH = e.get("CERT_TRUST_ROOT_PATH", "")
@@ -170,10 +176,16 @@ def check_production(cfg):
     key = cfg.get("CERT_SIGNING_KEY") or ""
     if key == DEV_CERT_SIGNING_KEY or len(key) < 32:
         problems.append("CERT_SIGNING_KEY must be set to a random value of at least 32 characters")
-    p12 = cfg.get("CERT_SIGNER_P12_PATH") or ""
-    if not p12 or not os.path.isfile(p12):
+    p12, module = cfg.get("CERT_SIGNER_P12_PATH") or "", cfg.get("CERT_SIGNER_PKCS11_MODULE") or ""
+    if module:
+        if not os.path.isfile(module) or not (cfg.get("CERT_SIGNER_PKCS11_TOKEN")
+                                               and cfg.get("CERT_SIGNER_PKCS11_KEY_LABEL")):
+            problems.append("CERT_SIGNER_PKCS11_MODULE must name the PKCS#11 module, with CERT_SIGNER_PKCS11_TOKEN, "
+                            "CERT_SIGNER_PKCS11_PIN and CERT_SIGNER_PKCS11_KEY_LABEL")
+    elif not p12 or not os.path.isfile(p12):
         problems.append("CERT_SIGNER_P12_PATH must name the PKCS#12 file of the certificate signer "
-                        "(a signing certificate from a licensed CA) and CERT_SIGNER_P12_PASSPHRASE its passphrase")
+                        "(a signing certificate from a licensed CA) and CERT_SIGNER_P12_PASSPHRASE its passphrase, "
+                        "or CERT_SIGNER_PKCS11_MODULE a hardware module holding its key")
     if not cfg.get("CERT_TRUST_ROOT_PATH") or not os.path.isfile(cfg["CERT_TRUST_ROOT_PATH"]):
         problems.append("CERT_TRUST_ROOT_PATH must name the PEM file of the signer's root certificate")
     if cfg.get("STORAGE_BACKEND") == "s3" and not cfg.get("STORAGE_S3_BUCKET"):

@@ -1,7 +1,8 @@
 """The certificate signer (PAdES) and the platform root that verifiers trust.
 
 Production configures a PKCS#12 file (CERT_SIGNER_P12_PATH, CERT_SIGNER_P12_PASSPHRASE: a signing
-certificate from a licensed CA with its chain) and the root's PEM file (CERT_TRUST_ROOT_PATH);
+certificate from a licensed CA with its chain), or a key and its certificate on a hardware module
+through PKCS#11 (CERT_SIGNER_PKCS11_*), and the root's PEM file (CERT_TRUST_ROOT_PATH);
 `config.check_production` refuses to start without them. Development and the tests create a platform
 root CA and a signing certificate under CERT_PKI_DIR on first start (`ensure_dev_pki`); none is committed.
 
@@ -114,6 +115,42 @@ def ensure_dev_pki(folder):
     return root_path, p12_path
 
 
+def _pkcs11_signer(config, roots):
+    """A pyHanko PKCS11Signer on one logged-in session; signatures on it are made one at a time."""
+    try:
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+    except ImportError:
+        raise SignerMissing("CERT_SIGNER_PKCS11_MODULE needs the python-pkcs11 package") from None
+
+    class Locked(PKCS11Signer):
+        _lock = threading.Lock()
+
+        async def async_sign_raw(self, data, digest_algorithm, dry_run=False):
+            with self._lock:
+                return await super().async_sign_raw(data, digest_algorithm, dry_run)
+
+    from pkcs11.exceptions import UserAlreadyLoggedIn
+
+    label = config["CERT_SIGNER_PKCS11_KEY_LABEL"]
+    token = TokenCriteria(label=config["CERT_SIGNER_PKCS11_TOKEN"])
+    try:
+        try:
+            session = open_pkcs11_session(config["CERT_SIGNER_PKCS11_MODULE"], token_criteria=token,
+                                          user_pin=config.get("CERT_SIGNER_PKCS11_PIN") or None)
+        except UserAlreadyLoggedIn:  # the login is per process: another session of ours holds it
+            session = open_pkcs11_session(config["CERT_SIGNER_PKCS11_MODULE"], token_criteria=token)
+    except Exception as exc:  # noqa: BLE001  (python-pkcs11 raises its own hierarchy; all mean "unusable")
+        raise SignerMissing(f"cannot use the PKCS#11 signer {label!r}: {type(exc).__name__}: {exc}") from None
+    try:
+        signer = Locked(session, key_label=label, cert_label=label, ca_chain=roots, embed_roots=True)
+        signer.signing_cert  # noqa: B018  (fetch the certificate now: a wrong label stops the start)
+    except Exception as exc:  # noqa: BLE001
+        session.close()
+        raise SignerMissing(f"cannot use the PKCS#11 signer {label!r}: {type(exc).__name__}: {exc}") from None
+    return signer
+
+
 def _paths(config):
     if config.get("CERT_SIGNER_P12_PATH"):
         return (config.get("CERT_TRUST_ROOT_PATH") or None, config["CERT_SIGNER_P12_PATH"],
@@ -126,6 +163,13 @@ def _paths(config):
 
 def load(config):
     """(signer, [trusted root certificates as asn1crypto objects], the roots as PEM bytes)."""
+    if config.get("CERT_SIGNER_PKCS11_MODULE"):
+        root_path = config.get("CERT_TRUST_ROOT_PATH") or ""
+        roots_pem = Path(root_path).read_bytes() if root_path and Path(root_path).is_file() else b""
+        roots = [_asn1(c) for c in x509.load_pem_x509_certificates(roots_pem)] if roots_pem else []
+        if not roots:
+            raise SignerMissing("CERT_TRUST_ROOT_PATH must name the signer's root certificate (PEM)")
+        return _pkcs11_signer(config, roots), roots, roots_pem
     root_path, p12_path, passphrase = _paths(config)
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(Path(p12_path).read_bytes(), passphrase or None)
