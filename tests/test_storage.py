@@ -1,9 +1,11 @@
 """The storage interface (D-5): the same contract on the local folder and on S3 (moto's server over HTTP)."""
+import hashlib
 import socket
 
 import pytest
 
-from app.storage import NotFound, StorageError, make_storage
+from app.accounts.policy import issue_token
+from app.storage import NotFound, StorageError, make_storage, storage
 from app.storage.base import check_key
 
 BUCKET = "ce-test-files"
@@ -121,3 +123,30 @@ def test_configuration_errors():
         make_storage({"STORAGE_BACKEND": "s3", "STORAGE_S3_BUCKET": ""})
     with pytest.raises(StorageError, match="unknown STORAGE_BACKEND"):
         make_storage({"STORAGE_BACKEND": "ftp"})
+
+
+def test_signed_certificates_are_kept_in_the_bucket(app_factory, registered, s3_server):
+    """Certificates go through the same interface: with STORAGE_BACKEND=s3 the signed PDF lives in the bucket
+    and downloads stream from it."""
+    from app.certs.models import Certificate
+    from app.db import db
+    from tests.certs_fixtures import finished_learner, issued
+
+    application = app_factory(**s3_config(s3_server, prefix="ce"))
+    with application.app_context():
+        store = storage()
+        try:
+            store.client.create_bucket(Bucket=BUCKET)
+        except store.client.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        db.connect(reuse_if_open=True)
+        user, project = finished_learner()
+        cert = Certificate.get_by_id(issued(user, project).id)
+        body = store.client.get_object(Bucket=BUCKET, Key="ce/" + cert.pdf_key)["Body"].read()
+        assert body.startswith(b"%PDF") and hashlib.sha256(body).hexdigest() == cert.pdf_sha256
+        token = issue_token(user)
+        response = application.test_client().get(f"/api/v1/certificates/{cert.number}/pdf",
+                                                 headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200 and response.data == body
+        db.close()
+
