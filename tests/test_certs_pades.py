@@ -248,3 +248,21 @@ def test_a_configured_pkcs12_signer_is_used(app, registered, tmp_path):
     app.extensions.pop("cert_pki", None)
     with pytest.raises(pki.SignerMissing, match="cannot load"):
         pki.current()
+
+
+def test_processes_starting_together_share_one_development_pki(tmp_path):
+    """The web server, the worker and the clock make the PKI at the same moment: one pair wins, for all."""
+    import multiprocessing
+
+    folder = tmp_path / "instance" / "pki"
+    context = multiprocessing.get_context("fork")
+    with context.Pool(4) as pool:
+        results = pool.map(_make_pki_in, [str(folder)] * 4)
+    assert len(set(results)) == 1  # every process read the same root and signer
+    assert sorted(p.name for p in folder.iterdir()) == [pki.ROOT_NAME, pki.SIGNER_NAME]
+    assert [p.name for p in folder.parent.iterdir()] == ["pki"]  # no staging folder left behind
+
+
+def _make_pki_in(folder):
+    root_path, p12_path = pki.ensure_dev_pki(folder)
+    return hashlib.sha256(root_path.read_bytes() + p12_path.read_bytes()).hexdigest()

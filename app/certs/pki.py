@@ -11,6 +11,7 @@ parses its key again for every signature (about 28 ms each).
 """
 import datetime
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -88,30 +89,29 @@ def make_pki(common_name="Continuing Education Platform Dev Root CA", signer_nam
     return root, p12
 
 
-def _write_new(path, data):
-    """Write a file atomically, keeping the existing one if another process made it first."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o600)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
-
-
 def ensure_dev_pki(folder):
-    """The development root (PEM) and signer (PKCS#12) paths under `folder`, made on first use."""
+    """The development root (PEM) and signer (PKCS#12) paths under `folder`, made on first use.
+
+    The web server, the worker and the clock start together: the pair is written to a temporary folder
+    that is then renamed into place in one step, so every process ends up with the same root and signer.
+    """
     folder = Path(folder)
     root_path, p12_path = folder / ROOT_NAME, folder / SIGNER_NAME
     with _lock:
         if not (root_path.exists() and p12_path.exists()):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".pki-"))
             root, p12 = make_pki()
-            _write_new(p12_path, p12)
-            _write_new(root_path, root.public_bytes(serialization.Encoding.PEM))
+            (staging / SIGNER_NAME).write_bytes(p12)
+            (staging / ROOT_NAME).write_bytes(root.public_bytes(serialization.Encoding.PEM))
+            for path in staging.iterdir():
+                os.chmod(path, 0o600)
+            try:
+                os.rename(staging, folder)  # replaces a missing or empty folder, atomically
+            except OSError:  # another process was first: keep its pair
+                shutil.rmtree(staging, ignore_errors=True)
+        if not (root_path.exists() and p12_path.exists()):
+            raise SignerMissing(f"{folder} holds an incomplete development PKI: remove the folder and start again")
     return root_path, p12_path
 
 
