@@ -266,3 +266,25 @@ def test_processes_starting_together_share_one_development_pki(tmp_path):
 def _make_pki_in(folder):
     root_path, p12_path = pki.ensure_dev_pki(folder)
     return hashlib.sha256(root_path.read_bytes() + p12_path.read_bytes()).hexdigest()
+
+
+def test_a_busy_signature_validator_answers_within_the_time_budget(cert):
+    """Both validator threads held by slow files: the next upload is refused when its budget is spent,
+    instead of holding the web worker."""
+    import threading
+
+    from app.certs import verify
+
+    release = threading.Event()
+    blockers = [verify._validators.submit(release.wait, 30) for _ in range(2)]
+    try:
+        started = time.perf_counter()
+        result = verify.verify_pdf(service.render_pdf(cert), max_seconds=0.5)
+        elapsed = time.perf_counter() - started
+    finally:
+        release.set()
+        for blocker in blockers:
+            blocker.result(timeout=5)
+    assert result["state"] == "refused" and result["message"] == pdfcheck.TOO_SLOW
+    assert 0.3 < elapsed < 2.0, elapsed
+    assert verify.verify_pdf(service.render_pdf(cert))["state"] == "genuine"  # free again

@@ -1,7 +1,7 @@
 """Public verification: by certificate number (typed or from the QR code), or by uploading the PDF.
 
 An uploaded PDF is read within bounds (pdfcheck.py) and its PAdES signature validated with pyHanko
-(pades.py): intact and over the whole file, chained to the platform's root, and the certificate
+(pades.py, on a small thread pool, within the same time budget): intact and over the whole file, chained to the platform's root, and the certificate
 neither revoked nor replaced in our records. The certified data printed on the page and the copy in
 its metadata must also carry the record's keyed fingerprint and equal the stored record, so an edit
 is named field by field. Certificates issued before signing (no stored signed file) are checked by
@@ -12,6 +12,9 @@ import hmac
 import json
 import logging
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from app.certs import numbers, pades, pdf, pdfcheck, pki, signing
 from app.certs.models import Certificate
@@ -153,14 +156,32 @@ SIGNATURE_PROBLEMS = {
 }
 
 
-def verify_pdf(data):
-    """Check an uploaded certificate PDF: its signature, then against the record."""
+# Signature validations run here, at most two at a time per process, so that a request waits for one
+# only within the time budget and a web worker is never held by a slow file.
+_validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdf-signature")
+
+
+def _checked_signature(data, deadline):
+    future = _validators.submit(pades.check, data, pki.current()[1])  # the roots are read here, in the request
     try:
-        text, info = pdfcheck.read(data)
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        future.cancel()
+        log.warning("uploaded PDF: signature validation passed the time budget")
+        return None
+
+
+def verify_pdf(data, max_seconds=pdfcheck.MAX_SECONDS):
+    """Check an uploaded certificate PDF within `max_seconds`: its signature, then against the record."""
+    deadline = time.monotonic() + max_seconds
+    try:
+        text, info = pdfcheck.read(data, max_seconds)
     except pdfcheck.Refused as refused:
         log.info("uploaded PDF refused: %s", refused.reason)
         return answer("refused" if refused.message != pdfcheck.NOT_READABLE else "unreadable", refused.message)
-    signature = pades.check(data, pki.current()[1])
+    signature = _checked_signature(data, deadline)
+    if signature is None:
+        return answer("refused", pdfcheck.TOO_SLOW)
     printed, meta = printed_fields(text), _metadata_fields(info)
     number = printed.get("number") or meta.get("number") or str(info.get("/CertNumber") or "")
     if not number:
