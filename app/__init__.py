@@ -22,7 +22,21 @@ def create_app(test_config=None):
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
+    if not app.config.get("TESTING"):
+        load_certificate_signer(app)
     return app
+
+
+def load_certificate_signer(app):
+    """The PAdES signer, loaded at start so that a wrong file or passphrase stops the start (development
+    makes its root CA and signer under instance/ the first time)."""
+    from app.certs import pki
+
+    with app.app_context():
+        try:
+            pki.current()
+        except pki.SignerMissing as exc:
+            raise RuntimeError(f"Refusing to start: {exc}") from None
 
 
 def register_logging(app):

@@ -96,6 +96,34 @@ class Config:
         self.CERT_SIGNING_OLD_KEYS = e.get("CERT_SIGNING_OLD_KEYS", "")
         self.CERT_FONT_PATH = e.get("CERT_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
         self.CERT_LINK_DAYS = _int("CERT_LINK_DAYS", 7)
+        # Characters the main font lacks (CJK Extension B in names) are drawn with this TrueType font.
+        self.CERT_FALLBACK_FONT_PATH = e.get("CERT_FALLBACK_FONT_PATH",
+                                             "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf")
+        # The full ID number on the PDF (the learner's document for title review); pages keep it masked.
+        self.CERT_PRINT_FULL_ID = _bool(e.get("CERT_PRINT_FULL_ID"), True)
+        # The PAdES signer: a PKCS#12 file (key + certificate + chain) and its passphrase. Development
+        # makes a platform root CA and a signer under CERT_PKI_DIR on first start; production requires these.
+        self.CERT_SIGNER_P12_PATH = e.get("CERT_SIGNER_P12_PATH", "")
+        self.CERT_SIGNER_P12_PASSPHRASE = e.get("CERT_SIGNER_P12_PASSPHRASE", "")
+        # Or a key on a hardware module through PKCS#11: the module (.so), the token's label, the user
+        # PIN, the label of the key and of its certificate on the token.
+        self.CERT_SIGNER_PKCS11_MODULE = e.get("CERT_SIGNER_PKCS11_MODULE", "")
+        self.CERT_SIGNER_PKCS11_TOKEN = e.get("CERT_SIGNER_PKCS11_TOKEN", "")
+        self.CERT_SIGNER_PKCS11_PIN = e.get("CERT_SIGNER_PKCS11_PIN", "")
+        self.CERT_SIGNER_PKCS11_KEY_LABEL = e.get("CERT_SIGNER_PKCS11_KEY_LABEL", "")
+        # The root certificate(s) published on the verification page and trusted by it (PEM file);
+        # empty in development: the generated root under CERT_PKI_DIR.
+        self.CERT_TRUST_ROOT_PATH = e.get("CERT_TRUST_ROOT_PATH", "")
+        self.CERT_PKI_DIR = e.get("CERT_PKI_DIR", str(ROOT / "instance" / "pki"))
+        # Files the platform keeps (app/storage): "local" (a folder) or "s3" (an S3-compatible bucket).
+        self.STORAGE_BACKEND = e.get("STORAGE_BACKEND", "local")
+        self.STORAGE_LOCAL_DIR = e.get("STORAGE_LOCAL_DIR", str(ROOT / "instance" / "storage"))
+        self.STORAGE_S3_BUCKET = e.get("STORAGE_S3_BUCKET", "")
+        self.STORAGE_S3_ENDPOINT_URL = e.get("STORAGE_S3_ENDPOINT_URL", "")
+        self.STORAGE_S3_REGION = e.get("STORAGE_S3_REGION", "")
+        self.STORAGE_S3_ACCESS_KEY = e.get("STORAGE_S3_ACCESS_KEY", "")
+        self.STORAGE_S3_SECRET_KEY = e.get("STORAGE_S3_SECRET_KEY", "")
+        self.STORAGE_S3_PREFIX = e.get("STORAGE_S3_PREFIX", "")
 
     def _wechat(self, e):
         """WeChat apps and WeChat Pay. Development points every SDK at the project's sandbox."""
@@ -153,6 +181,20 @@ def check_production(cfg):
     key = cfg.get("CERT_SIGNING_KEY") or ""
     if key == DEV_CERT_SIGNING_KEY or len(key) < 32:
         problems.append("CERT_SIGNING_KEY must be set to a random value of at least 32 characters")
+    p12, module = cfg.get("CERT_SIGNER_P12_PATH") or "", cfg.get("CERT_SIGNER_PKCS11_MODULE") or ""
+    if module:
+        if not os.path.isfile(module) or not (cfg.get("CERT_SIGNER_PKCS11_TOKEN")
+                                               and cfg.get("CERT_SIGNER_PKCS11_KEY_LABEL")):
+            problems.append("CERT_SIGNER_PKCS11_MODULE must name the PKCS#11 module, with CERT_SIGNER_PKCS11_TOKEN, "
+                            "CERT_SIGNER_PKCS11_PIN and CERT_SIGNER_PKCS11_KEY_LABEL")
+    elif not p12 or not os.path.isfile(p12):
+        problems.append("CERT_SIGNER_P12_PATH must name the PKCS#12 file of the certificate signer "
+                        "(a signing certificate from a licensed CA) and CERT_SIGNER_P12_PASSPHRASE its passphrase, "
+                        "or CERT_SIGNER_PKCS11_MODULE a hardware module holding its key")
+    if not cfg.get("CERT_TRUST_ROOT_PATH") or not os.path.isfile(cfg["CERT_TRUST_ROOT_PATH"]):
+        problems.append("CERT_TRUST_ROOT_PATH must name the PEM file of the signer's root certificate")
+    if cfg.get("STORAGE_BACKEND") == "s3" and not cfg.get("STORAGE_S3_BUCKET"):
+        problems.append("STORAGE_S3_BUCKET is required for STORAGE_BACKEND=s3")
     if not cfg.get("PII_KEYS") or cfg["PII_KEYS"] == DEV_PII_KEYS:
         problems.append("PII_KEYS must be set (generate with `flask keys new`)")
     if str(cfg.get("DATABASE_URL", "")).startswith("sqlite"):

@@ -1,15 +1,20 @@
-"""Benchmark: making a certificate PDF (app/certs/pdf.py) against a bare reportlab page with the same font.
+"""Benchmark: making a certificate PDF (app/certs/pdf.py), unsigned and signed (PAdES, app/certs/pades.py),
+against a bare reportlab page with the same font.
 
-Not a test: it prints figures. Both sides embed the same TrueType font (a subset of the glyphs used),
+Not a test: it prints figures. All sides embed the same TrueType font (a subset of the glyphs used),
 so the difference is what a certificate adds: the frame, the title, the seal drawn as vector
-graphics, the QR code (as vector squares), the fingerprint (HMAC) and the extra metadata.
+graphics, the QR code (as vector squares), the fingerprint (HMAC), the extra metadata, and the signature.
 
-  * certificate: signing.fingerprint + pdf.render, with a different learner each time;
+  * signed:      the unsigned certificate, then pades.sign with the platform's signer (the loaded key is
+                 kept; the signature's room is reserved, so there is no dry run) — what issuing does;
+  * certificate: signing.fingerprint + pdf.render (unsigned), with a different learner each time;
   * bare page:   an A4 canvas with the same font drawing the same lines of text, nothing else;
-  * both measured interleaved (one of each per round) after a warm-up; median, p99, mean per PDF,
-    the PDF size, and the ratios certificate / bare;
-  * once: registering the font (cold, per process); the QR code's matrix alone; and reading a
-    certificate back as the verify page does (pypdf text + metadata), without the database.
+  * all measured interleaved (one of each per round) after a warm-up; median, p99, mean per PDF,
+    the PDF size, and the ratios signed / unsigned (target: at most 2x) and certificate / bare;
+  * fewer rounds: pyHanko's SimpleSigner loaded from the same PKCS#12 without reserving the room (the
+    60 ms trap: the key parsed again per signature, and a dry-run signature per PDF);
+  * once: registering the font (cold, per process); the QR code's matrix alone; reading a certificate
+    back within bounds as the verify page does (pdfcheck.read) and validating its signature (pades.check).
 
 Run from the project root:
 
@@ -21,6 +26,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,11 +35,12 @@ sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_c
 
 import qrcode  # noqa: E402
 from flask import Flask  # noqa: E402
+from pyhanko.sign import signers  # noqa: E402
 from reportlab import Version as REPORTLAB_VERSION  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
-from app.certs import numbers, pdf, signing, verify  # noqa: E402
+from app.certs import numbers, pades, pdf, pdfcheck, pki, signing, verify  # noqa: E402
 
 NAMES = ["张三", "李四", "王小明", "买买提·艾力", "欧阳晓燕", "陈思远", "赵敏", "刘洋"]
 UNITS = ["重庆示范建筑设计研究院（演示）", "渝北区示范中学（演示）", "沙坪坝区示范社区卫生服务中心（演示）"]
@@ -50,6 +57,24 @@ def make_certificate(data):
     fp = signing.fingerprint(data)
     url = f"https://ce.example.cn/verify/{data['number']}?fp={fp}"
     return pdf.render(data, url, fp, FONT_PATH)
+
+
+def make_signed(data):
+    return pades.sign(make_certificate(data), SIGNER, pdf.SEAL_BOX)
+
+
+def make_signed_naively(data):
+    """The trap: SimpleSigner (key parsed per signature) and no reserved room (a dry run per PDF)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(make_certificate(data)))
+    meta = signers.PdfSignatureMetadata(field_name=pades.FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+                                        md_algorithm="sha256")
+    out = io.BytesIO()
+    signers.PdfSigner(meta, signer=NAIVE_SIGNER, new_field_spec=fields.SigFieldSpec(
+        pades.FIELD, box=tuple(int(v) for v in pdf.SEAL_BOX))).sign_pdf(writer, output=out)
+    return out.getvalue()
 
 
 def make_bare_page(data):
@@ -107,36 +132,60 @@ def main():
     start = time.perf_counter()
     pdf.register_font(FONT_PATH)
     print(f"  font registration (once per process): {(time.perf_counter() - start) * 1000:.0f} ms")
+    global SIGNER, NAIVE_SIGNER
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        SIGNER, roots, _ = pki.load({"CERT_PKI_DIR": folder})
+        print(f"  development root CA + signer made and loaded (once): {(time.perf_counter() - start) * 1000:.0f} ms")
+        NAIVE_SIGNER = signers.SimpleSigner.load_pkcs12(str(Path(folder) / pki.SIGNER_NAME),
+                                                        passphrase=pki.DEV_PASSPHRASE)
     with app.app_context():
         for i in range(args.warmup):
+            make_signed(certificate_data(i))
             make_certificate(certificate_data(i))
             make_bare_page(certificate_data(i))
-        cert_t, cert_s, bare_t, bare_s = [], [], [], []
+        signed_t, signed_s, cert_t, cert_s, bare_t, bare_s = [], [], [], [], [], []
         for i in range(args.rounds):
             data = certificate_data(i)
-            t, size, sample = timed(make_certificate, data)
+            t, size, signed = timed(make_signed, data)
+            signed_t.append(t)
+            signed_s.append(size)
+            t, size, _ = timed(make_certificate, data)
             cert_t.append(t)
             cert_s.append(size)
             t, size, _ = timed(make_bare_page, data)
             bare_t.append(t)
             bare_s.append(size)
-        read_t = [timed(verify.read_pdf, sample)[0] for _ in range(min(args.rounds, 100))]
+        naive_t = [timed(make_signed_naively, certificate_data(i))[0] for i in range(max(10, args.rounds // 10))]
+        read_t = [timed(pdfcheck.read, signed)[0] for _ in range(min(args.rounds, 100))]
+        check_t = [timed(lambda d: [pades.check(d, roots)], signed)[0] for _ in range(min(args.rounds, 100))]
         qr_t = [timed(qr_matrix, f"https://ce.example.cn/verify/{numbers.new_number(2026)}?fp={'A' * 39}")[0]
                 for _ in range(min(args.rounds, 100))]
-        text, _ = verify.read_pdf(sample)
+        text, _ = pdfcheck.read(signed)
         assert verify.printed_fields(text)["number"] == data["number"]
+        assert pades.check(signed, roots)["state"] == pades.INTACT
     print(f"  {args.rounds} rounds, interleaved, after {args.warmup} warm-up rounds:")
+    summary("signed", signed_t, signed_s)
     summary("certificate", cert_t, cert_s)
     summary("bare page", bare_t, bare_s)
+    print(f"  ratio signed / unsigned certificate (target <= 2x): median "
+          f"{statistics.median(signed_t) / statistics.median(cert_t):.2f}x, p99 {p99(signed_t) / p99(cert_t):.2f}x, "
+          f"size {statistics.median(signed_s) / statistics.median(cert_s):.2f}x")
     print(f"  ratio certificate / bare page: median {statistics.median(cert_t) / statistics.median(bare_t):.2f}x, "
           f"p99 {p99(cert_t) / p99(bare_t):.2f}x, size {statistics.median(cert_s) / statistics.median(bare_s):.2f}x")
+    print(f"  signed the naive way (SimpleSigner, no reserved room), {len(naive_t)} rounds: "
+          f"median {statistics.median(naive_t):.2f} ms "
+          f"({statistics.median(naive_t) / statistics.median(cert_t):.2f}x the unsigned certificate)")
     print(f"  of which the QR code's matrix (qrcode, fit + best of 8 masks): median {statistics.median(qr_t):.2f} ms")
-    print(f"  reading a certificate back (pypdf text + metadata, as /verify does): "
+    print(f"  reading a certificate back within bounds (pdfcheck.read, as /verify does): "
           f"median {statistics.median(read_t):.2f} ms, p99 {p99(read_t):.2f} ms")
-    print(f"  throughput of one core: about {1000 / statistics.median(cert_t):.0f} certificates/s")
+    print(f"  validating its signature (pades.check, pyHanko): median {statistics.median(check_t):.2f} ms, "
+          f"p99 {p99(check_t):.2f} ms")
+    print(f"  throughput of one core: about {1000 / statistics.median(signed_t):.0f} signed certificates/s")
 
 
 FONT_PATH = None
+SIGNER = NAIVE_SIGNER = None
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,13 @@
-"""Helpers of the certificate tests: a finished demo plan, a served app, reading a PDF's QR code."""
+"""Helpers of the certificate tests: a finished demo plan, a served app, reading a PDF's QR code, an edit
+appended to a signed PDF."""
+import io
+import json
 import subprocess
 import threading
 from contextlib import contextmanager
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from app.accounts.models import User
 from app.certs import service
@@ -69,3 +75,25 @@ def read_qr(png_path):
     out = subprocess.run(["zbarimg", "--nodbus", "--quiet", "--raw", str(png_path)], check=True, timeout=60,
                          capture_output=True, text=True)
     return out.stdout.strip()
+
+
+def append_name_edit(data, new_name):
+    """An incremental update after the signature: the name drawn over the page and put in the metadata."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    font_ref = next(iter(page["/Resources"]["/Font"].values()))
+    patch = writer.add_object(generic.StreamObject(
+        stream_data=b"q 1 1 1 rg 100 470 200 20 re f Q BT /F1 14 Tf 110 476 Td (" + new_name.encode() + b") Tj ET"))
+    contents = page["/Contents"]
+    page["/Contents"] = generic.ArrayObject(
+        [*(contents if isinstance(contents, generic.ArrayObject) else [page.raw_get("/Contents")]), patch])
+    page["/Resources"]["/Font"][generic.NameObject("/F1")] = font_ref
+    writer.update_container(page)
+    info = writer.trailer["/Info"].get_object()
+    data_json = json.loads(str(info["/CertData"]))
+    info[generic.NameObject("/CertData")] = generic.TextStringObject(
+        json.dumps({**data_json, "name": new_name}, ensure_ascii=False))
+    writer.update_container(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

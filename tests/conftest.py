@@ -61,6 +61,12 @@ def wechat_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("wechat")
 
 
+@pytest.fixture(scope="session")
+def pki_dir(tmp_path_factory):
+    """The development root CA and certificate signer, made once for this test session."""
+    return tmp_path_factory.mktemp("pki")
+
+
 def wechat_settings(wechat_dir, sandbox_url):
     return {"WECHAT_SANDBOX_URL": sandbox_url, "WECHAT_API_BASE": sandbox_url, "WECHAT_OPEN_BASE": sandbox_url,
             "WECHATPAY_GATEWAY": sandbox_url, "WECHAT_SANDBOX_DIR": str(wechat_dir / "sandbox"),
@@ -98,6 +104,7 @@ def make_test_config(engine, tmp_path, redis_url, pg_url=None, **extra):
         # Cheap hashing keeps the suite fast; production parameters are the defaults.
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 64, "ARGON2_PARALLELISM": 1,
         "SMS_PROVIDER": "outbox",
+        "STORAGE_LOCAL_DIR": str(tmp_path / "storage"),
     }
     config.update(extra)
     return config
@@ -117,12 +124,13 @@ def app_factory(engine, tmp_path, redis_url, request):
     pg = request.getfixturevalue("pg_url") if engine == "postgres" else None
     sandbox = request.getfixturevalue("sandbox")
     wechat_dir = request.getfixturevalue("wechat_dir")
+    pki_dir = request.getfixturevalue("pki_dir")
     fresh = [True]
     built = []
     request.addfinalizer(lambda: [_close_pool(a) for a in built])
 
     def build(**extra):
-        settings = {**wechat_settings(wechat_dir, sandbox.url), **extra}
+        settings = {**wechat_settings(wechat_dir, sandbox.url), "CERT_PKI_DIR": str(pki_dir), **extra}
         application = create_app(make_test_config(engine, tmp_path, redis_url, pg, **settings))
         if fresh.pop() if fresh else False:
             with application.app_context():

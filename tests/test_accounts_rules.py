@@ -53,6 +53,8 @@ def test_check_digit_and_derived_fields():
 @pytest.mark.parametrize("raw, expected", [
     ("张三", "张三"), ("买买提·艾力", "买买提·艾力"), ("买买提•艾力", "买买提·艾力"), ("Anna", "Anna"),
     (" 李四 ", "李四"),
+    # real names with CJK Extension B characters and with 〇 (U+3007)
+    ("王𠀀", "王𠀀"), ("𠮷田", "𠮷田"), ("李〇", "李〇"), ("〇𠀀", "〇𠀀"), ("林𪚥·阿里", "林𪚥·阿里"),
 ])
 def test_valid_names(raw, expected):
     assert rules.clean_name(raw) == expected
@@ -60,7 +62,8 @@ def test_valid_names(raw, expected):
 
 @pytest.mark.parametrize("raw, message", [
     ("张 三", "不能有空格"), ("张三1", "不能有数字或符号"), ("张三!", "不能有数字或符号"),
-    ("·张三", "不能有数字或符号"), ("张", "2 到 30"), ("", "请填写姓名"),
+    ("·张三", "不能有数字或符号"), ("张", "2 到 30"), ("", "请填写姓名"), ("𠀀", "2 到 30"),
+    ("张三😀", "不能有数字或符号"), ("张三〆", "不能有数字或符号"),
 ])
 def test_invalid_names(raw, message):
     with pytest.raises(ValueError, match=message):

@@ -1,6 +1,7 @@
 """Headless Chromium, end to end: a learner who finished the demo plan confirms the data, prints and
-downloads the certificate; the test reads the QR code from the rendered page (pdftoppm + zbar), opens
-it and sees "genuine"; an edited copy uploaded to the verify page is refused."""
+downloads the signed certificate; the test reads the QR code from the rendered page (pdftoppm + zbar),
+opens it and sees "genuine"; the downloaded file uploaded to the verify page reads "genuine", an edited
+copy (an update appended after signing) reads the reason, and so does a forged unsigned look-alike."""
 import pytest
 from playwright.sync_api import expect
 
@@ -9,7 +10,7 @@ from app.certs.cli import seed_demo_units
 from app.certs.models import Certificate
 from app.certs.numbers import new_number
 from app.demo import demo_year
-from tests.certs_fixtures import finished_learner, rasterise, read_qr
+from tests.certs_fixtures import append_name_edit, finished_learner, rasterise, read_qr
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,10 @@ def test_print_download_scan_and_verify(app, live_server, page, registered, shot
     page.fill("#f-username", registered["mobile"])
     page.fill("#f-password", registered["password"])
     page.click("#submit")
-    page.goto(live_server + "/account")
-    page.click("text=我的证书")
+    page.goto(live_server + "/")
+    expect(page.locator("#home-certs")).to_contain_text("我的证书")
+    page.screenshot(path=str(shots / f"certs-home-{engine}.png"), full_page=True)
+    page.click("#home-certs")
     plan = page.locator(f"#plan-{project.id}")
     expect(plan).to_have_attribute("data-state", "need_profile")
 
@@ -73,6 +76,18 @@ def test_print_download_scan_and_verify(app, live_server, page, registered, shot
     page.set_input_files("#f-file", str(pdf_path))
     page.click("#upload-go")
     expect(page.locator("#verdict")).to_have_attribute("data-state", "genuine")
+    expect(page.locator("#verdict-title")).to_have_text("证书真实有效")
+    expect(page.locator("#verdict-message")).to_contain_text("数字签名完好")
+    expect(page.locator("#root-download")).to_be_visible()
+    page.screenshot(path=str(shots / f"certs-upload-genuine-{engine}.png"), full_page=True)
+    edited = tmp_path / "edited.pdf"
+    edited.write_bytes(append_name_edit(pdf_path.read_bytes(), "Li Si"))
+    page.set_input_files("#f-file", str(edited))
+    page.click("#upload-go")
+    expect(page.locator("#verdict")).to_have_attribute("data-state", "tampered")
+    expect(page.locator("#verdict-message")).to_contain_text("姓名")
+    expect(page.locator("#verdict-message")).to_contain_text("数字签名显示文件在签名后被修改")
+    page.screenshot(path=str(shots / f"certs-upload-edited-{engine}.png"), full_page=True)
     cert = Certificate.get()
     forged = tmp_path / "forged.pdf"
     forged.write_bytes(pdf.render({**service.certified_data(cert), "name": "李四"}, service.verify_url(cert),
@@ -80,6 +95,7 @@ def test_print_download_scan_and_verify(app, live_server, page, registered, shot
     page.set_input_files("#f-file", str(forged))
     page.click("#upload-go")
     expect(page.locator("#verdict-title")).to_have_text("文件已被修改")
+    expect(page.locator("#verdict-message")).to_contain_text("文件没有本平台的数字签名")
     expect(page.locator("#verdict-message")).to_contain_text("姓名")
     expect(page.locator("#v-name")).to_have_text("张三")
     page.screenshot(path=str(shots / f"certs-tampered-{engine}.png"), full_page=True)

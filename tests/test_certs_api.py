@@ -13,7 +13,6 @@ from app.certs import service
 from app.certs.models import Certificate, CertProfile
 from app.demo import demo_year
 from app.learning.models import Enrollment
-from app.wechat import login
 from app.wechat.models import WechatMessage
 from tests.certs_fixtures import demo_project, enrol, finish, finished_learner, serve
 
@@ -171,33 +170,6 @@ def test_twenty_concurrent_prints_make_one_certificate(app_factory, registered, 
         assert WechatMessage.select().where(WechatMessage.template == "certificate_ready").count() == 1
 
 
-def test_certificate_ready_message_links_to_a_download_without_login(app, registered, sandbox_api, drain):
-    wx = sandbox_api.post("/users", {"nickname": "小张"})
-    user, project = finished_learner()
-    login.bind(login.identity_for("mp", app.config["WECHAT_MP_APPID"], wx["openids"][app.config["WECHAT_MP_APPID"]]),
-               user)
-    unit, _ = service.add_unit("重庆示范建筑设计研究院（演示）", "500103")
-    service.save_profile(user, project.id, True, unit_id=unit.id)
-    cert, _ = service.issue(user, project.id)
-    service.issue(user, project.id)  # printing again sends nothing more
-    drain()
-    sent = [m for m in sandbox_api.get("/messages?kind=template") if m["template_name"] == "certificate_ready"]
-    assert len(sent) == 1, sent
-    message = sent[0]
-    assert message["data"]["character_string2"]["value"] == cert.number
-    assert message["data"]["thing1"]["value"] == f"{demo_year()}年公需科目"
-    url = message["url"]
-    assert url.startswith(app.config["PUBLIC_BASE_URL"] + "/certs/download/")
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    phone = app.test_client()  # WeChat's browser: no session
-    response = phone.get("/" + path)
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert phone.get("/" + path[:-3] + "abc").status_code == 404
-    app.config["CERT_LINK_DAYS"] = -1
-    expired = phone.get("/" + path, headers={"Accept": "application/json"})
-    assert expired.status_code == 410 and expired.get_json()["code"] == "link_expired"
-
-
 def test_staff_revoke_and_reissue(api, learner, unit, staff_api):
     _, project = finished_learner()
     _confirm(api, project, unit_id=unit.id)
@@ -239,7 +211,7 @@ def test_h5_pages(api, learner, unit, app):
     assert printed.status_code == 302
     page = client.get("/certs").get_data(as_text=True)
     number = Certificate.get().number
-    assert "证书已签发" in page and number in page and "/certs/download/" in page
+    assert "证书已签发" in page and number in page and f"/certs/{number}.pdf" in page
     assert client.get("/certs/0/profile").status_code == 404
 
 

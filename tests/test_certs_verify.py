@@ -70,7 +70,7 @@ def test_the_genuine_pdf_passes(cert, api, app):
     status, body = api.post("/certificates/verify-pdf", data={"file": (io.BytesIO(data), "c.pdf")},
                             content_type="multipart/form-data")
     assert status == 200 and body["data"]["state"] == "genuine", body
-    assert body["data"]["message"] == "证书真实有效，文件内容与登记信息一致"
+    assert body["data"]["message"] == "证书真实有效：数字签名完好，文件未被修改，内容与登记信息一致"
     # also as a raw body, as the mini-program may send it
     status, body = api.post("/certificates/verify-pdf", data=data, content_type="application/pdf")
     assert body["data"]["state"] == "genuine"

@@ -60,7 +60,10 @@ def id_birth_date(id_number):
     return datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
-_NAME_RE = re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]+(?:·[\u4e00-\u9fff\u3400-\u4dbfA-Za-z]+)*$")
+# Han characters of every CJK block (the basic block, Extensions A to H such as 𠀀 U+20000, the
+# compatibility ideographs) and 〇 (U+3007), which real names use, or Latin letters.
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_NAME_RE = re.compile(rf"^[{_HAN}A-Za-z]+(?:·[{_HAN}A-Za-z]+)*$")
 _DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "‧": "·", "∙": "·"})
 
 

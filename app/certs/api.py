@@ -1,10 +1,10 @@
 """Certificates under /api/v1: my certificates, the data to confirm, printing, the public verification."""
 from flask import current_app, request
 
-from app import ratelimit
+from app import ratelimit, storage
 from app.accounts.policy import current_user, require_owner
 from app.api import ApiBlueprint, ok
-from app.certs import service, verify
+from app.certs import files, service, verify
 from app.certs.schemas import ProfileIn, ReissueIn, RevokeIn
 from app.errors import ApiError
 from app.security import csrf_exempt
@@ -22,10 +22,13 @@ def check_verify_rate():
 
 
 def pdf_response(cert):
-    response = current_app.response_class(service.render_pdf(cert), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{service.pdf_filename(cert)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    """The stored signed PDF, streamed from storage (the same bytes on every download)."""
+    cert = files.ensure_signed(cert)
+    try:
+        return storage.send(cert.pdf_key, "application/pdf", service.pdf_filename(cert))
+    except storage.StorageError as exc:
+        current_app.logger.error("certificate %s: serving %s failed: %s", cert.number, cert.pdf_key, exc)
+        raise ApiError(files.UNAVAILABLE, code="certificate_unavailable", status=503) from None
 
 
 def uploaded_pdf():

@@ -57,6 +57,9 @@ class Certificate(BaseModel):
     replaced_by = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL")
     issued_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="certificates_issued")
     fingerprint = peewee.CharField(max_length=64)
+    # The PAdES-signed PDF, made once when the certificate is issued: its storage key and SHA-256.
+    pdf_key = peewee.CharField(max_length=200, default="")
+    pdf_sha256 = peewee.CharField(max_length=64, default="")
 
     class Meta:
         table_name = "certificate"

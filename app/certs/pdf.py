@@ -1,53 +1,38 @@
 """The certificate page: A4, reportlab, Chinese in an embedded TrueType font (a subset of the glyphs used).
 
-`render(data, verify_url, fingerprint)` returns the PDF's bytes. Each certified field is drawn as one
+`render(data, verify_url, fingerprint, fonts)` returns the PDF's bytes (unsigned: pades.py signs it in
+the field at SEAL_BOX, over the drawn seal). `printed_id` puts the full ID number on the page in place
+of the masked one of `data`. Each certified field is drawn as one
 "label：value" string, so that the verification can read the page's text back with pypdf; the same
 data and the fingerprint also go into the PDF's document information (/CertData, /CertFingerprint).
 """
 import io
 import json
-import os
-import threading
 
 import qrcode
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from app.certs import fonts
+from app.certs.fonts import FontMissing, register_font  # noqa: F401  (part of this module's interface)
 from app.certs.seal import SEAL_RED, draw_seal
 from app.certs.signing import LABELS
 
 # The rows of the table, in order (issuer and date are printed beside the seal).
 PRINTED = ("name", "id_number", "organisation", "project", "year", "hours", "number")
 
-FONT = "CertSans"
+FONT = fonts.MAIN
 TITLE = "继续教育学时证书"
 INK = (0.13, 0.13, 0.13)
 GREY = (0.42, 0.42, 0.42)
 GOLD = (0.70, 0.55, 0.27)
-_font_lock = threading.Lock()
-_font_path = None
-
-
-class FontMissing(RuntimeError):
-    """The configured TrueType font is not installed (operators: install fonts-wqy-microhei)."""
-
-
-def register_font(path):
-    """Register the TrueType font once per process (about 70 ms); later calls are free."""
-    global _font_path
-    if _font_path == path:
-        return FONT
-    with _font_lock:
-        if _font_path != path:
-            if not os.path.exists(path):
-                raise FontMissing(f"certificate font not found at {path}: install fonts-wqy-microhei "
-                                  "or set CERT_FONT_PATH to a TrueType font (.ttf/.ttc) with Chinese glyphs")
-            pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
-            _font_path = path
-    return FONT
+SEAL_CENTRE = (A4[0] - 180, 184)
+SEAL_RADIUS = 60
+# The signature field: the seal's square (x1, y1, x2, y2 in points from the page's lower left).
+SEAL_BOX = (SEAL_CENTRE[0] - SEAL_RADIUS, SEAL_CENTRE[1] - SEAL_RADIUS,
+            SEAL_CENTRE[0] + SEAL_RADIUS, SEAL_CENTRE[1] + SEAL_RADIUS)
 
 
 class _CertInfo(PDFInfo):
@@ -68,12 +53,16 @@ class _CertInfo(PDFInfo):
         return PDFDictionary(entries).format(document)
 
 
-def render(data, verify_url, fingerprint, font_path):
+def render(data, verify_url, fingerprint, font_path, fallback_path="", printed_id=None):
     """The certificate for `data` (see signing.FIELDS) as PDF bytes."""
-    register_font(font_path)
+    fonts.register_font(font_path)
+    if fallback_path:
+        fonts.register_fallback(fallback_path)
+    if printed_id:
+        data = {**data, "id_number": printed_id}
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=0)
-    _metadata(c, data, fingerprint)
+    _metadata(c, data, fingerprint, printed_id)
     _frame(c)
     _heading(c)
     _body(c, data)
@@ -86,9 +75,10 @@ def render(data, verify_url, fingerprint, font_path):
     return out.getvalue()
 
 
-def _metadata(c, data, fingerprint):
+def _metadata(c, data, fingerprint, printed_id):
+    certified = {**data, "id_number": _masked(data["id_number"])} if printed_id else data
     c._doc.info = _CertInfo({"CertNumber": data["number"], "CertFingerprint": fingerprint,
-                             "CertData": json.dumps(data, ensure_ascii=False, sort_keys=True)})
+                             "CertData": json.dumps(certified, ensure_ascii=False, sort_keys=True)})
     c.setTitle(f"{TITLE} {data['number']}")
     c.setAuthor(data["issuer"])
     c.setSubject(f"{data['name']} {data['project']} {data['hours']}学时")
@@ -139,11 +129,17 @@ def body_sentence(data):
             f"完成全部课程，取得公需科目{data['hours']}学时，经审核合格，特发此证。")
 
 
+def _masked(id_number):
+    from app.masking import mask_id
+
+    return mask_id(id_number)
+
+
 def _wrap(text, size, width):
     """Break Chinese text into lines of at most `width` points, character by character."""
     lines, line = [], ""
     for ch in text:
-        if line and pdfmetrics.stringWidth(line + ch, FONT, size) > width:
+        if line and fonts.width(line + ch, size) > width:
             lines.append(line)
             line = ""
         line += ch
@@ -153,10 +149,9 @@ def _wrap(text, size, width):
 def _body(c, data):
     w, h = A4
     c.setFillColorRGB(*INK)
-    c.setFont(FONT, 15)
     y = h - 225
     for line in _wrap("\u3000\u3000" + body_sentence(data), 15, w - 210):
-        c.drawString(105, y, line)
+        fonts.draw(c, 105, y, line, 15)
         y -= 28
 
 
@@ -169,14 +164,13 @@ def _fields(c, data):
         label = field_label(key, data)
         value = _shown(key, data[key])
         size = 14
-        while size > 8 and pdfmetrics.stringWidth(f"{label}：{value}", FONT, size) > width:
+        while size > 8 and fonts.width(f"{label}：{value}", size) > width:
             size -= 0.5
         text = c.beginText(110, y)
-        text.setFont(FONT, size)
         text.setFillColorRGB(*GREY)
-        text.textOut(f"{label}：")
+        fonts.text_out(text, f"{label}：", size)
         text.setFillColorRGB(*INK)
-        text.textOut(value)
+        fonts.text_out(text, value, size)
         c.drawText(text)
         c.setStrokeColorRGB(0.86, 0.81, 0.70)
         c.setLineWidth(0.5)
@@ -227,7 +221,7 @@ def _qr(c, url):
 
 def _issuer_and_seal(c, data):
     w, _ = A4
-    centre = w - 200
+    centre = SEAL_CENTRE[0] - 20
     c.setFillColorRGB(*INK)
     size = 12
     issuer = f"{LABELS['issuer']}：{data['issuer']}"
@@ -237,7 +231,7 @@ def _issuer_and_seal(c, data):
     c.drawCentredString(centre, 196, issuer)
     c.setFont(FONT, 12)
     c.drawCentredString(centre, 172, f"{LABELS['issued_on']}：{printed_date(data['issued_on'])}")
-    draw_seal(c, centre + 20, 184, 60, data["issuer"], FONT)
+    draw_seal(c, SEAL_CENTRE[0], SEAL_CENTRE[1], SEAL_RADIUS, data["issuer"], FONT)
     c.setFillColorRGB(*GREY)
     c.setFont(FONT, 9)
     c.drawCentredString(centre + 20, 110, "（电子签章）")

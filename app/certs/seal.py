@@ -1,12 +1,50 @@
 """The electronic seal, drawn with vector graphics: a red ring, a star, the issuer's name around the rim.
 
 Drawn by the project for its own certificates; it is not a scan or an imitation of any real seal,
-and the label inside says it is an electronic one (电子签章).
+and the label inside says it is an electronic one (电子签章). `layout` computes where every glyph
+goes (the drawing and the collision test share it): the rim text spans at most RIM_MAX_DEGREES, so
+its lowest glyphs stay above the inner line whatever the issuer's length.
 """
 import math
+from dataclasses import dataclass
 
 SEAL_RED = (0.84, 0.09, 0.11)
 LABEL = "电子证书专用章"
+RIM_MAX_DEGREES = 210
+LABEL_SIZE = 0.14  # of the radius
+LABEL_BASELINE = -0.50  # of the radius, from the centre
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character: its anchor (the baseline's centre, page points), rotation (degrees) and size."""
+
+    char: str
+    x: float
+    y: float
+    angle: float
+    size: float
+
+
+def layout(x, y, radius, issuer, label=LABEL):
+    """(rim glyphs, inner label as one Glyph whose `char` is the whole line) for a seal centred on (x, y)."""
+    text_radius = radius * 0.74
+    n = len(issuer)
+    span = math.radians(min(RIM_MAX_DEGREES, 60 + 10 * n))
+    step = span / max(n - 1, 1) if n > 1 else 0
+    size = min(radius * 0.26, 0.92 * text_radius * step) if n > 1 else radius * 0.26
+    start = math.pi / 2 + span / 2  # the first character sits on the left, going clockwise
+    rim = []
+    for i, ch in enumerate(issuer):
+        angle = start - i * step
+        # the glyph's baseline sits 0.35 size below its centre point on the circle, toward the centre
+        cx, cy = x + text_radius * math.cos(angle), y + text_radius * math.sin(angle)
+        rot = math.degrees(angle) - 90
+        bx = cx + 0.35 * size * math.sin(math.radians(rot))
+        by = cy - 0.35 * size * math.cos(math.radians(rot))
+        rim.append(Glyph(ch, bx, by, rot, size))
+    inner = Glyph(label, x, y + radius * LABEL_BASELINE, 0.0, radius * LABEL_SIZE)
+    return rim, inner
 
 
 def draw_seal(c, x, y, radius, issuer, font, label=LABEL):
@@ -19,9 +57,16 @@ def draw_seal(c, x, y, radius, issuer, font, label=LABEL):
     c.setLineWidth(radius * 0.055)
     c.circle(x, y, radius, stroke=1, fill=0)
     _star(c, x, y + radius * 0.04, radius * 0.30)
-    _rim_text(c, x, y, radius * 0.74, issuer, font, radius)
-    c.setFont(font, radius * 0.14)
-    c.drawCentredString(x, y - radius * 0.46, label)
+    rim, inner = layout(x, y, radius, issuer, label)
+    for glyph in rim:
+        c.saveState()
+        c.translate(glyph.x, glyph.y)
+        c.rotate(glyph.angle)
+        c.setFont(font, glyph.size)
+        c.drawCentredString(0, 0, glyph.char)
+        c.restoreState()
+    c.setFont(font, inner.size)
+    c.drawCentredString(inner.x, inner.y, inner.char)
     c.restoreState()
 
 
@@ -39,19 +84,3 @@ def _star(c, x, y, outer):
             path.lineTo(px, py)
     path.close()
     c.drawPath(path, stroke=0, fill=1)
-
-
-def _rim_text(c, x, y, text_radius, text, font, radius):
-    """The issuer's name along the upper rim, read left to right, each character upright to the centre."""
-    span = math.radians(min(240, 60 + 10 * len(text)))
-    step = span / max(len(text) - 1, 1) if len(text) > 1 else 0
-    size = min(radius * 0.26, 0.92 * text_radius * step) if len(text) > 1 else radius * 0.26
-    c.setFont(font, size)
-    start = math.pi / 2 + span / 2  # the first character sits on the left, going clockwise
-    for i, ch in enumerate(text):
-        angle = start - i * step
-        c.saveState()
-        c.translate(x + text_radius * math.cos(angle), y + text_radius * math.sin(angle))
-        c.rotate(math.degrees(angle) - 90)
-        c.drawCentredString(0, -size * 0.35, ch)
-        c.restoreState()

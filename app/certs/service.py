@@ -8,7 +8,7 @@ from flask import current_app
 
 from app.accounts.models import User
 from app.accounts.service import id_number_of
-from app.certs import numbers, pdf, signing
+from app.certs import numbers, signing
 from app.certs.districts import PROVINCE, all_districts, district_name
 from app.certs.models import Certificate, CertProfile, Unit
 from app.db import db, utcnow
@@ -44,13 +44,10 @@ def verify_url(cert):
 
 
 def render_pdf(cert):
-    """The certificate's PDF, made on demand from the stored record (same page every time)."""
-    try:
-        return pdf.render(certified_data(cert), verify_url(cert), cert.fingerprint,
-                          current_app.config["CERT_FONT_PATH"])
-    except pdf.FontMissing as exc:
-        log.error("%s", exc)
-        raise ApiError("证书服务暂不可用，请稍后再试或联系客服", code="certificate_unavailable", status=503) from None
+    """The certificate's signed PDF: the bytes stored when it was issued (see files.py)."""
+    from app.certs import files
+
+    return files.signed_bytes(cert)
 
 
 def pdf_filename(cert):
@@ -60,19 +57,23 @@ def pdf_filename(cert):
 # ---- download links -----------------------------------------------------------------------------
 
 def download_url(cert):
-    """A signed link that works from WeChat's browser without logging in (CERT_LINK_DAYS days)."""
+    """A signed link to the certificate (CERT_LINK_DAYS days); it opens only for its owner, after login."""
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return f"{base}/certs/download/{signing.download_token(cert.number)}"
 
 
-def certificate_for_download(token):
-    """The valid certificate behind a download link, or a clear refusal."""
+def certificate_for_download(token, user):
+    """The valid certificate behind a download link for the logged-in `user`, or a clear refusal.
+
+    The PDF carries the full ID number: a forwarded link alone never yields it, only its owner
+    (or staff) logged in.
+    """
     number, problem = signing.number_from_token(token)
     if problem == "expired":
-        raise ApiError("下载链接已过期，请登录后在“我的证书”中下载", code="link_expired", status=410)
+        raise ApiError("下载链接已过期，请在“我的证书”中下载", code="link_expired", status=410)
     cert = Certificate.get_or_none(Certificate.number == number) if number else None
-    if cert is None:
-        raise ApiError("下载链接无效", status=404)
+    if cert is None or (cert.user_id != user.id and not user.is_staff):
+        raise ApiError("下载链接无效，或该证书不属于当前登录的账号", status=404)
     refuse_unless_valid(cert)
     return cert
 
@@ -231,8 +232,19 @@ def issue(user, project_id, issued_by=None):
     cert, created = _insert(user, enrollment.project, profile, issued_by)
     if created:
         log.info("certificate %s issued to account %s for project %s", cert.number, user.id, project_id)
+        cert = _signed(cert)
         announce(cert)
     return cert, created
+
+
+def _signed(cert):
+    """Sign once, at issue: the signed PDF is stored now (a failure leaves it for the first download)."""
+    from app.certs import files
+
+    try:
+        return files.ensure_signed(cert)
+    except ApiError:
+        return cert
 
 
 def _check_may_issue(user, project):
@@ -336,6 +348,7 @@ def reissue(number, staff=None, unit_id=None, district_code=None):
         new.save(force_insert=True)
         Certificate.update(replaced_by=new.id).where(Certificate.id == old.id).execute()
     log.info("certificate %s replaced by %s", old.number, new.number)
+    new = _signed(new)
     announce(new)
     return new
 

@@ -1,21 +1,25 @@
 """Public verification: by certificate number (typed or from the QR code), or by uploading the PDF.
 
-A PDF is read back with pypdf: the certified data printed on the page and the copy in its metadata
-must both carry the record's keyed fingerprint (recomputed here with CERT_SIGNING_KEY) and equal
-the stored record. An edited name, unit, hours... is caught and named in the answer.
+An uploaded PDF is read within bounds (pdfcheck.py) and its PAdES signature validated with pyHanko
+(pades.py, on a small thread pool, within the same time budget): intact and over the whole file, chained to the platform's root, and the certificate
+neither revoked nor replaced in our records. The certified data printed on the page and the copy in
+its metadata must also carry the record's keyed fingerprint and equal the stored record, so an edit
+is named field by field. Certificates issued before signing (no stored signed file) are checked by
+the fingerprint alone.
 """
+import hashlib
 import hmac
-import io
 import json
 import logging
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
-
-from app.certs import numbers, pdf, signing
+from app.certs import numbers, pades, pdf, pdfcheck, pki, signing
 from app.certs.models import Certificate
 from app.certs.service import certified_data, cn_date, status_text
+from app.masking import mask_id
 
 log = logging.getLogger(__name__)
 LINE_LABELS = {"姓名": "name", "身份证号": "id_number", "工作单位": "organisation", "档案所在地": "organisation",
@@ -97,16 +101,6 @@ def _same_fingerprint(given, stored):
 
 # ---- a PDF --------------------------------------------------------------------------------------
 
-def read_pdf(data):
-    """(text of page 1, document information) of an uploaded file; None when it is not a readable PDF."""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted or not reader.pages:
-            return None
-        return reader.pages[0].extract_text() or "", dict(reader.metadata or {})
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None
-
 
 def printed_fields(text):
     """The certified data as printed on the page: {field: value}; a field printed twice counts as unreadable."""
@@ -128,6 +122,8 @@ def printed_fields(text):
         found["year"] = found["year"].removesuffix("年")
     if found.get("hours"):
         found["hours"] = found["hours"].removesuffix("学时")
+    if found.get("id_number") and "*" not in found["id_number"]:
+        found["id_number"] = mask_id(found["id_number"])  # the full number is printed; the record is masked
     date = DATE_RE.match(found.get("issued_on") or "")
     if date:
         found["issued_on"] = f"{date[1]}-{int(date[2]):02d}-{int(date[3]):02d}"
@@ -150,19 +146,73 @@ def _differences(found, expected, fingerprint):
     return [key for key in (*signing.FIELDS, "fingerprint") if _squash(found.get(key)) != _squash(wanted[key])]
 
 
-def verify_pdf(data):
-    """Check an uploaded certificate PDF against the record."""
-    read = read_pdf(data)
-    if read is None:
-        return answer("unreadable", "无法读取该文件：请上传从本平台下载的证书 PDF 原件（未加密、未转换格式）")
-    text, info = read
+SIGNATURE_PROBLEMS = {
+    pades.MODIFIED: ("tampered", "证书文件在签名后被修改过（数字签名校验不通过），不能作为有效证书；"
+                                 "请以本页显示的登记信息为准"),
+    pades.FOREIGN: ("foreign", "该文件的数字签名不是本平台的（签名者：{signer}），不是本平台签发的证书"),
+    pades.UNSIGNED: ("unsigned", "该文件没有本平台的数字签名：可能是另存、转换格式或修改后的副本；"
+                                 "请上传从本平台下载的证书 PDF 原件"),
+    pades.BROKEN: ("tampered", "该文件的数字签名已损坏，文件可能被修改过，不能作为有效证书"),
+}
+
+
+# Signature validations run here, at most two at a time per process, so that a request waits for one
+# only within the time budget and a web worker is never held by a slow file.
+_validators = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdf-signature")
+
+
+def _checked_signature(data, deadline):
+    future = _validators.submit(pades.check, data, pki.current()[1])  # the roots are read here, in the request
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        future.cancel()
+        log.warning("uploaded PDF: signature validation passed the time budget")
+        return None
+
+
+def verify_pdf(data, max_seconds=pdfcheck.MAX_SECONDS):
+    """Check an uploaded certificate PDF within `max_seconds`: its signature, then against the record."""
+    deadline = time.monotonic() + max_seconds
+    try:
+        text, info = pdfcheck.read(data, max_seconds)
+    except pdfcheck.Refused as refused:
+        log.info("uploaded PDF refused: %s", refused.reason)
+        return answer("refused" if refused.message != pdfcheck.NOT_READABLE else "unreadable", refused.message)
+    signature = _checked_signature(data, deadline)
+    if signature is None:
+        return answer("refused", pdfcheck.TOO_SLOW)
     printed, meta = printed_fields(text), _metadata_fields(info)
     number = printed.get("number") or meta.get("number") or str(info.get("/CertNumber") or "")
     if not number:
+        if signature["state"] == pades.FOREIGN:
+            return _signature_problem(signature, None)
         return answer("unknown", "文件中没有找到证书编号：该文件不是本平台签发的证书")
     cert, failed = lookup(number)
     if failed:
         return {**failed, "message": "证书文件查验未通过：" + failed["message"]}
+    state = signature["state"]
+    if state == pades.FOREIGN:
+        return _signature_problem(signature, cert)
+    record = _against_record(cert, text, printed, meta)
+    if state != pades.INTACT and (cert.pdf_sha256 or state != pades.UNSIGNED):
+        if record["state"] == "tampered":  # name the edited fields too
+            why = "文件没有本平台的数字签名" if state == pades.UNSIGNED else "数字签名显示文件在签名后被修改"
+            return {**record, "message": f"{record['message']}（{why}）"}
+        return _signature_problem(signature, cert)
+    if cert.pdf_sha256 and not hmac.compare_digest(hashlib.sha256(data).hexdigest(), cert.pdf_sha256):
+        log.error("certificate %s: a file signed by the platform differs from the stored one", cert.number)
+        return answer("tampered", "该文件与本平台保存的证书文件不一致，不能作为有效证书；请以本页显示的登记信息为准",
+                      cert)
+    return record
+
+
+def _signature_problem(signature, cert):
+    state, message = SIGNATURE_PROBLEMS[signature["state"]]
+    return answer(state, message.format(signer=signature["signer"] or "未知"), cert)
+
+
+def _against_record(cert, text, printed, meta):
     expected = certified_data(cert)
     printed_ok = signing.fingerprint_matches(printed, cert.fingerprint)  # recomputed from what the page shows
     meta_ok = signing.fingerprint_matches(meta, cert.fingerprint)
@@ -177,5 +227,6 @@ def verify_pdf(data):
                       differences=[FIELD_NAMES[k] for k in differences])
     result = status_answer(cert, differences=[])
     if result["genuine"]:
-        result["message"] = "证书真实有效，文件内容与登记信息一致"
+        result["message"] = ("证书真实有效：数字签名完好，文件未被修改，内容与登记信息一致" if cert.pdf_sha256
+                             else "证书真实有效，文件内容与登记信息一致")
     return result

@@ -1,8 +1,10 @@
 """H5 pages: my certificates, confirming the data, printing, the signed download, the public verification."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import hashlib
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from app.accounts.policy import current_user, page
-from app.certs import service, verify
+from app.certs import pki, service, verify
 from app.certs.api import PDF_MAX_BYTES, check_verify_rate, pdf_response
 from app.errors import ApiError
 from app.security import csrf_exempt
@@ -57,10 +59,28 @@ def issue(project_id):
     return redirect(url_for("certs.my_certificates", _anchor=f"cert-{cert.number}"))
 
 
+@bp.route("/certs/<number>.pdf")
+@page()
+def certificate_pdf(number):
+    """My certificate's signed PDF, any year: the bytes stored when it was issued."""
+    cert = service.find(number)
+    user = current_user()
+    if cert.user_id != user.id and not user.is_staff:
+        raise ApiError("证书不存在", status=404)
+    service.refuse_unless_valid(cert)
+    return pdf_response(cert)
+
+
 @bp.route("/certs/download/<token>")
 def download(token):
-    """The signed link of the template message: works in WeChat's browser without logging in."""
-    return pdf_response(service.certificate_for_download(token))
+    """The link of the "certificate ready" message: the PDF (with the full ID number) after login, for its
+    owner only. Inside WeChat the login is the official account's OAuth (one tap once bound)."""
+    user = current_user()
+    if user is None:
+        if "MicroMessenger" in request.headers.get("User-Agent", ""):
+            return redirect(url_for("wechat.start", next=request.full_path))
+        return redirect(url_for("accounts_pages.login", next=request.full_path))
+    return pdf_response(service.certificate_for_download(token, user))
 
 
 @bp.route("/verify")
@@ -69,14 +89,30 @@ def verify_form():
     number = request.args.get("number", "").strip()
     if number:
         return redirect(url_for("certs.verify_page", number=number[:40]))
-    return render_template("certs/verify.html", result=None)
+    return render_template("certs/verify.html", result=None, root=_root_view())
+
+
+@bp.route("/verify/root.pem")
+def root_certificate():
+    """The platform's root certificate, for offices to trust in their PDF reader."""
+    response = current_app.response_class(pki.current()[2], mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'attachment; filename="platform-root.pem"'
+    return response
+
+
+def _root_view():
+    """The published root: its name and SHA-256 fingerprint, for offices to compare."""
+    root = pki.current()[1][0]
+    digest = hashlib.sha256(root.dump()).hexdigest().upper()
+    return {"name": root.subject.native.get("common_name", ""),
+            "sha256": ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))}
 
 
 @bp.route("/verify/<number>")
 def verify_page(number):
     check_verify_rate()
     result = verify.verify_number(number, request.args.get("fp"))
-    return render_template("certs/verify.html", result=result, number=number)
+    return render_template("certs/verify.html", result=result, number=number, root=_root_view())
 
 
 @bp.route("/verify", methods=["POST"])
@@ -92,4 +128,4 @@ def verify_upload():
         result = verify.answer("invalid", "文件过大：证书 PDF 不超过 2 MB")
     else:
         result = verify.verify_pdf(data)
-    return render_template("certs/verify.html", result=result, uploaded=True)
+    return render_template("certs/verify.html", result=result, uploaded=True, root=_root_view())
