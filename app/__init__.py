@@ -19,6 +19,7 @@ def create_app(test_config=None):
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
     register_logging(app)
+    register_routing(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -35,6 +36,12 @@ def register_logging(app):
         handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+
+
+def register_routing(app):
+    from app.api import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app):

@@ -5,6 +5,7 @@ still has its development value; see `check_production`.
 """
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-key-not-for-production"
@@ -30,6 +31,7 @@ class Config:
         e = os.environ
         self.APP_ENV = env or e.get("APP_ENV", "development")
         self.SECRET_KEY = e.get("SECRET_KEY", DEV_SECRET)
+        self.FLASK_DEBUG = _bool(e.get("FLASK_DEBUG"))
         self.DATABASE_URL = e.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'app.sqlite3'}")
         # Connections kept per process for PostgreSQL (0: connect per request without a pool).
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)
@@ -106,6 +108,10 @@ class Config:
         self.WECHAT_MP_TOKEN = e.get("WECHAT_MP_TOKEN", "devmptoken" if dev else "")
         self.WECHAT_MP_AES_KEY = e.get("WECHAT_MP_AES_KEY",
                                        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" if dev else "")
+        # Pushes older (or newer) than this many seconds are refused; nonces are remembered twice as long.
+        self.WECHAT_MP_MAX_AGE = int(e.get("WECHAT_MP_MAX_AGE", "300"))
+        # Refuse plain-mode pushes: only safe mode's message signature covers the body.
+        self.WECHAT_MP_SAFE_MODE_ONLY = _bool(e.get("WECHAT_MP_SAFE_MODE_ONLY"), default=not dev)
         # Mini-program (小程序).
         self.WECHAT_MINI_APPID = e.get("WECHAT_MINI_APPID", "wxd0e0a000000mini1" if dev else "")
         self.WECHAT_MINI_SECRET = e.get("WECHAT_MINI_SECRET", "dev-mini-secret-0123456789abcd" if dev else "")
@@ -137,25 +143,53 @@ class Config:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}
 
 
+LOCAL_HOSTS = {"localhost", "0.0.0.0", "::1"}
 OFFICIAL_WECHAT_HOSTS = {"https://api.weixin.qq.com", "https://open.weixin.qq.com", "https://api.mch.weixin.qq.com"}
 
 
 def check_production(cfg):
     """Return the reasons this configuration must not run in production."""
+    return _secret_problems(cfg) + _deployment_problems(cfg) + _wechat_problems(cfg)
+
+
+def _secret_problems(cfg):
     problems = []
     if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEV_SECRET or len(cfg["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     key = cfg.get("CERT_SIGNING_KEY") or ""
     if key == DEV_CERT_SIGNING_KEY or len(key) < 32:
         problems.append("CERT_SIGNING_KEY must be set to a random value of at least 32 characters")
+    elif key == cfg.get("SECRET_KEY"):
+        problems.append("CERT_SIGNING_KEY must differ from SECRET_KEY (one leaked key must not forge both)")
     if not cfg.get("PII_KEYS") or cfg["PII_KEYS"] == DEV_PII_KEYS:
         problems.append("PII_KEYS must be set (generate with `flask keys new`)")
+    return problems
+
+
+def _deployment_problems(cfg):
+    problems = []
+    if cfg.get("DEBUG") or cfg.get("FLASK_DEBUG"):
+        problems.append("FLASK_DEBUG must be off in production (the debugger runs code for whoever reaches it)")
+    base = urlsplit(str(cfg.get("PUBLIC_BASE_URL") or ""))
+    if base.scheme != "https" or not base.hostname or base.hostname in LOCAL_HOSTS \
+            or base.hostname.startswith("127."):
+        problems.append("PUBLIC_BASE_URL must be the public https:// address (it is printed in certificate QR codes)")
     if str(cfg.get("DATABASE_URL", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL in production")
     if cfg.get("SMS_PROVIDER") == "outbox":
         problems.append("SMS_PROVIDER=outbox only writes codes to a developer outbox; configure a gateway")
-    if cfg.get("SMS_PROVIDER") == "http" and not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
-        problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+    if cfg.get("SMS_PROVIDER") == "http":
+        if not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
+            problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+        elif not str(cfg["SMS_GATEWAY_URL"]).startswith("https://"):
+            problems.append("SMS_GATEWAY_URL must use https:// (codes and mobiles travel in it)")
+    if not cfg.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
+    return problems
+
+
+def _wechat_problems(cfg):
+    problems = []
     sandbox_hosts = [k for k in ("WECHAT_SANDBOX_URL", "WECHAT_API_BASE", "WECHAT_OPEN_BASE", "WECHATPAY_GATEWAY")
                      if cfg.get(k) and cfg[k].rstrip("/") not in OFFICIAL_WECHAT_HOSTS]
     if sandbox_hosts:
@@ -165,6 +199,14 @@ def check_production(cfg):
                            "WECHAT_SUBSCRIBE_IDS") if not cfg.get(k)]
     if missing:
         problems.append("WeChat settings missing: " + ", ".join(missing))
-    if not cfg.get("SESSION_COOKIE_SECURE"):
-        problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
+    aes = cfg.get("WECHAT_MP_AES_KEY") or ""
+    if aes and len(aes) != 43:
+        problems.append("WECHAT_MP_AES_KEY must be the 43-character EncodingAESKey from the official account")
+    pay_missing = [k for k in ("WECHATPAY_MCHID", "WECHATPAY_APIV3_KEY", "WECHATPAY_PRIVATE_KEY_PATH",
+                               "WECHATPAY_CERT_SERIAL", "WECHATPAY_PUBLIC_KEY_PATH", "WECHATPAY_PUBLIC_KEY_ID")
+                   if not cfg.get(k)]
+    if pay_missing:
+        problems.append("WeChat Pay merchant settings missing: " + ", ".join(pay_missing))
+    elif len(cfg["WECHATPAY_APIV3_KEY"]) != 32:
+        problems.append("WECHATPAY_APIV3_KEY must be the merchant's 32-character APIv3 key")
     return problems

@@ -58,6 +58,12 @@ class RedisSessionInterface(SessionInterface):
                             secure=app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
 
 
+def bearer_token():
+    """The request's bearer token, or None: the one reading that login and the CSRF check share."""
+    header = request.headers.get("Authorization", "")
+    return (header[7:].strip() or None) if header.startswith("Bearer ") else None
+
+
 def csrf_token():
     """The session's CSRF token, made on first use (templates call this)."""
     if "csrf" not in session:
@@ -78,8 +84,8 @@ def _check_csrf():
     if view is None or getattr(view, "csrf_exempt", False):
         return
     is_api = request.path.startswith("/api/")
-    if is_api and request.headers.get("Authorization", "").startswith("Bearer "):
-        return  # token clients send no ambient credentials
+    if is_api and bearer_token():
+        return  # token clients send no ambient credentials (and then the cookie is not read at all)
     has_cookie = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
     if is_api and not has_cookie:
         return  # nothing ambient to forge with

@@ -11,6 +11,7 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from app.errors import ApiError
 from app.redis_client import get_redis
+from app.security import bearer_token
 
 TOKEN_PREFIX = "tok:"
 # Called with the user after every session login (e.g. binding a WeChat identity met before login).
@@ -34,8 +35,7 @@ def revoke_token(token):
 
 
 def _bearer():
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header.startswith("Bearer ") else None
+    return bearer_token()
 
 
 def current_user():
