@@ -118,9 +118,19 @@ def content_security_policy(config):
             f"media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'{oauth_origin}")
 
 
+def _refuse_nul():
+    """NUL in a path, query or form value: PostgreSQL cannot store it, and no real input has it."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values.extend(request.form.values())
+    if any("\x00" in v for v in values):
+        raise ApiError("提交的内容含有不允许的控制字符", status=400)
+
+
 def init_app(app):
     app.extensions["csp"] = content_security_policy(app.config)
     app.session_interface = RedisSessionInterface()
+    app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

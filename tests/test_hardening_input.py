@@ -140,3 +140,11 @@ def test_production_refuses_each_unsafe_setting(change, reason):
     assert len(problems) == 1 and reason in problems[0], problems
     with pytest.raises(RuntimeError, match="Refusing to start in production"):
         create_app({"APP_ENV": "production", **GOOD_PRODUCTION, **change})
+
+
+def test_nul_in_pages_and_queries_is_a_clear_400(client, engine):
+    token = client.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]
+    resp = client.post("/login", data={"username": "a\x00b", "password": "x", "csrf_token": token})
+    assert resp.status_code == 400 and "不允许的控制字符" in resp.get_data(as_text=True)
+    resp = client.get("/api/v1/districts?q=%00")
+    assert resp.status_code == 400 and resp.get_json()["message"] == "提交的内容含有不允许的控制字符"

@@ -4,6 +4,7 @@ import pytest
 from app.accounts import rules, service
 from app.accounts.models import User
 from app.demo import demo_year, seed_catalogue
+from app.errors import ApiError
 from app.learning.models import Enrollment, Project
 from app.pay import orders
 from app.pay.models import Order, OrderSeat
@@ -50,7 +51,7 @@ def test_a_plan_is_never_bought_twice(api, buyer, project):
     orders.on_paid(order)
     status, body = api.post("/orders", {"project_id": project.id})
     assert status == 409 and "已拥有该培训项目" in body["message"]
-    with pytest.raises(Exception) as err:
+    with pytest.raises(ApiError) as err:
         orders.create_group_order(_colleague(), project.id, [buyer.id], None)
     assert err.value.status == 409 and "已拥有该项目" in err.value.message
     assert Enrollment.select().count() == 1 and Order.select().count() == 1
