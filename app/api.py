@@ -48,6 +48,8 @@ def field_errors(exc):
             message = "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
         elif kind == "string_too_long":
             message = f"最多 {ctx.get('max_length')} 个字符"
+        elif err.get("input") is None and kind.endswith("_type"):
+            message = "必填"  # an empty form field or a JSON null, not a value of the wrong type
         else:
             message = _FIELD_MESSAGES.get(kind, "格式不正确")
         fields.setdefault(name, message)
@@ -66,15 +68,18 @@ def parse_model(model, payload, strict=False):
         return model.model_validate(payload, strict=strict)
     except pydantic.ValidationError as exc:
         fields = field_errors(exc)
-        first = next(iter(fields.items()))
-        title = model.model_config.get("title") or "提交的信息有误"
-        raise ApiError(f"{title}：{_label(model, first[0])}{first[1]}", status=422,
-                       data={"fields": fields}) from None
+        raise ApiError(error_summary(model, fields), status=422, data={"fields": fields}) from None
 
 
-def _label(model, name):
+def error_summary(model, fields):
+    """One line for the banner: the first problem with its field's label (once), and how many more."""
+    name, message = next(iter(fields.items()))
+    title = model.model_config.get("title") or "提交的信息有误"
     field = model.model_fields.get(name)
-    return (field.description + " ") if field is not None and field.description else ""
+    label = field.description if field is not None and field.description else ""
+    first = message if not label or message.startswith(label) else f"{label}{message}"
+    more = f"（另有 {len(fields) - 1} 处需修改）" if len(fields) > 1 else ""
+    return f"{title}：{first}{more}"
 
 
 def json_body():

@@ -77,8 +77,13 @@ class Config:
         self.LEARNING_PROMPT_ATTEMPTS = _int("LEARNING_PROMPT_ATTEMPTS", 3)
         self.LEARNING_FLUSH_SECONDS = _int("LEARNING_FLUSH_SECONDS", 10)
         # Contact block shown on every page.
-        self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
-        self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
+        # Customer service: the operating manual's lines and mailboxes are the defaults.
+        self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "400-023-9229")
+        self.CONTACT_ACCOUNT_KEY = e.get("CONTACT_ACCOUNT_KEY", "按 1 选择登录注册问题")
+        self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "400-618-7500")
+        self.CONTACT_TECH_KEY = e.get("CONTACT_TECH_KEY", "按 2 选择售后服务")
+        self.CONTACT_REGISTER_MAIL = e.get("CONTACT_REGISTER_MAIL", "2020gxkm@cqhrsp.com")
+        self.CONTACT_BACKFILL_MAIL = e.get("CONTACT_BACKFILL_MAIL", "cqgxkm@cqhrsp.com")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
         self._certificates(e)

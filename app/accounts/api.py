@@ -14,6 +14,7 @@ from app.accounts.schemas import (
     ResetPasswordIn,
 )
 from app.api import ApiBlueprint, ok
+from app.core.views import contact_lines
 from app.errors import ApiError
 from app.security import csrf_token
 
@@ -92,9 +93,7 @@ def change_password(data):
 @bp.endpoint("/contact", auth=None)
 def contact():
     """Customer service lines (R-3)."""
-    cfg = current_app.config
-    return ok({"account_phone": cfg["CONTACT_ACCOUNT_PHONE"], "tech_phone": cfg["CONTACT_TECH_PHONE"],
-               "hours": cfg["CONTACT_HOURS"]})
+    return ok(contact_lines(current_app.config))
 
 
 @bp.endpoint("/staff/accounts/lookup", methods=["POST"], body=LookupIn, auth="staff", response=ProfileOut)
