@@ -54,7 +54,11 @@ class Config:
         # Login throttling.
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
         self.LOGIN_IP_MAX_FAILURES = _int("LOGIN_IP_MAX_FAILURES", 30)
-        self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 15 * 60)
+        # Failures fade after LOGIN_FAIL_WINDOW; past the free ones each makes the next attempt wait,
+        # doubling from LOGIN_BASE_DELAY up to LOGIN_MAX_DELAY (app/accounts/throttle.py).
+        self.LOGIN_FAIL_WINDOW = _int("LOGIN_FAIL_WINDOW", 3600)
+        self.LOGIN_BASE_DELAY = _int("LOGIN_BASE_DELAY", 30)
+        self.LOGIN_MAX_DELAY = _int("LOGIN_MAX_DELAY", 15 * 60)
         # SMS codes.
         self.SMS_PROVIDER = e.get("SMS_PROVIDER", "outbox")
         self.SMS_GATEWAY_URL = e.get("SMS_GATEWAY_URL", "")

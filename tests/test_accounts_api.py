@@ -2,6 +2,7 @@
 import re
 
 from app.accounts.models import AuthEvent, User
+from tests.conftest import Api
 
 
 def _code_from_outbox(api):
@@ -52,28 +53,87 @@ def test_login_by_id_mobile_and_username(api, learner_data):
         assert api.get("/me")[0] == 200
 
 
-def test_wrong_password_offers_reset_then_locks(api, registered, app):
-    for left in (4, 3, 2, 1):
-        status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Wrong1234"})
-        assert status == 401 and body["code"] == "bad_credentials"
-        assert body["data"] == {"can_reset": True, "attempts_left": left}
-        assert "用户名或密码错误" in body["message"]
+def _fail(api, username, times):
+    out = []
+    for _ in range(times):
+        out.append(api.post("/auth/login", {"username": username, "password": "Wrong1234"}))
+    return out
+
+
+def test_wrong_password_offers_reset_then_waits_grow(app, registered):
+    api = Api(app.test_client())  # a browser that never logged in to this account
+    answers = _fail(api, registered["mobile"], 4)
+    assert [(s, b["data"]["attempts_left"]) for s, b in answers] == [(401, 4), (401, 3), (401, 2), (401, 1)]
+    assert all(b["code"] == "bad_credentials" and b["data"]["can_reset"] for _, b in answers)
     status, body = api.post("/auth/login", {"username": registered["id_number"], "password": "Wrong1234"})
-    assert status == 423 and "锁定" in body["message"] and "15 分钟" in body["message"]
-    # Even the right password is refused while locked, whichever identifier is used.
+    assert status == 423 and "请 30 秒后再试" in body["message"] and "短信验证码" in body["message"]
+    assert body["data"] == {"retry_after": 30, "can_sms": True, "can_reset": True}
+    # A stranger's browser is made to wait, with the right password too, whichever identifier is used.
     status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
-    assert status == 423
+    assert status == 423 and body["data"]["retry_after"] <= 30
     assert AuthEvent.select().where(AuthEvent.kind == "locked").count() == 1
+    # Each further failure doubles the wait (the test lets the current wait pass).
+    r, uid = app.extensions["redis"], User.get().id
+    r.delete(f"login:wait:acct:{uid}")
+    status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Wrong1234"})
+    assert status == 423 and body["data"]["retry_after"] == 60
+    assert 55 <= r.ttl(f"login:wait:acct:{uid}") <= 60
 
 
-def test_ip_limit_across_accounts(app_factory, learner_data):
+def test_a_known_device_gets_in_while_a_stranger_is_kept_waiting(app, client, api, registered):
+    status, _ = api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
+    assert status == 200 and client.get_cookie("ce_dev") is not None  # this browser is now known
+    api.post("/auth/logout")
+    stranger = app.test_client()
+    for _ in range(7):
+        stranger.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Wrong1234"})
+    assert stranger.post("/api/v1/auth/login", json={"username": registered["mobile"],
+                                                     "password": "Secret123"}).status_code == 423
+    status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
+    assert status == 200 and body["data"]["user"]["name"] == "张三"
+
+
+def test_an_sms_code_lets_the_right_password_through(app, api, registered, drain):
+    stranger = app.test_client()
+    for _ in range(6):
+        stranger.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Wrong1234"})
+    status, body = api.post("/auth/login-code", {"username": registered["id_number"]})
+    assert status == 200 and "验证码已发送" in body["message"]
+    status, body = api.post("/auth/login-code", {"username": "nobody-here"})
+    assert status == 200 and "验证码已发送" in body["message"]  # the same answer for unknown accounts
+    drain()
+    code = _code_from_outbox(api)
+    status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Wrong1234",
+                                            "sms_code": code})
+    assert status == 401  # the code lifts the wait, not the password
+    status, body = api.post("/auth/login-code", {"username": registered["id_number"]})
+    assert status == 429  # one code a minute per account
+    app.extensions["redis"].delete(*app.extensions["redis"].keys("sms:cool:*"))
+    api.post("/auth/login-code", {"username": registered["id_number"]})
+    drain()
+    status, body = api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123",
+                                            "sms_code": _code_from_outbox(api)})
+    assert status == 200
+
+
+def test_a_network_is_slowed_down_but_known_devices_still_get_in(app_factory, learner_data):
     app = app_factory(LOGIN_IP_MAX_FAILURES=3)
     with app.app_context():
+        member = app.test_client()
+        member.post("/api/v1/auth/register", json=learner_data)
+        member.post("/api/v1/auth/logout", headers={"X-CSRF-Token": _csrf(member)})
         client = app.test_client()
         for i in range(3):
             client.post("/api/v1/auth/login", json={"username": f"nobody{i}", "password": "x"})
         resp = client.post("/api/v1/auth/login", json={"username": "nobody9", "password": "x"})
-        assert resp.status_code == 429 and "该网络登录失败次数过多" in resp.get_json()["message"]
+        assert resp.status_code == 429 and "该网络登录失败次数较多" in resp.get_json()["message"]
+        resp = member.post("/api/v1/auth/login", json={"username": learner_data["mobile"], "password": "Secret123"},
+                           headers={"X-CSRF-Token": _csrf(member)})
+        assert resp.status_code == 200
+
+
+def _csrf(client):
+    return client.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]
 
 
 def test_unknown_user_gets_the_same_answer(api):

@@ -13,7 +13,7 @@ def test_register_logout_fail_reset_login(app, live_server, page, shots, engine)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(live_server + "/register")
     page.screenshot(path=str(shots / f"register-{engine}.png"), full_page=True)
-    expect(page.locator("#contact")).to_contain_text("技术支持")
+    expect(page.locator("#contact")).to_contain_text("学习技术咨询：400-618-7500")
     page.fill("#f-name", "张三")
     page.fill("#f-id_number", "50010319900307765")  # one digit short
     page.check("#gender-m")

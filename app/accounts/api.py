@@ -5,6 +5,7 @@ from app.accounts import service, sms
 from app.accounts.policy import current_user, issue_token, login_session, logout_session
 from app.accounts.schemas import (
     ChangePasswordIn,
+    LoginCodeIn,
     LoginIn,
     LoginOut,
     LookupIn,
@@ -42,8 +43,16 @@ def register(data):
 @bp.endpoint("/auth/login", methods=["POST"], body=LoginIn, auth=None, response=LoginOut)
 def login(data):
     """Log in with username, ID number or mobile, and password (R-2)."""
-    user = service.authenticate(data.username, data.password, request.remote_addr)
+    user = service.authenticate(data.username, data.password, request.remote_addr, sms_code=data.sms_code)
     return _signed_in(user, message="登录成功")
+
+
+@bp.endpoint("/auth/login-code", methods=["POST"], body=LoginCodeIn, auth=None)
+def login_code(data):
+    """Send an SMS code to the account's own mobile: with it a correct password gets through any wait."""
+    service.request_login_code(data.username, request.remote_addr)
+    return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]},
+              "如账号存在，验证码已发送至其绑定的手机，请注意查收")
 
 
 @bp.endpoint("/auth/csrf", auth=None)

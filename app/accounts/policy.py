@@ -9,6 +9,7 @@ import time
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from app.accounts import throttle
 from app.errors import ApiError
 from app.redis_client import get_redis
 from app.security import bearer_token
@@ -149,6 +150,7 @@ def login_session(user):
     session["uid"] = user.id
     session["ver"] = user.session_version
     g.user = user
+    throttle.remember_device(user.id)  # this browser proved it is the person: a known device from now on
     for hook in AFTER_LOGIN:
         hook(user)
 

@@ -43,6 +43,12 @@ class LoginIn(_In):
     model_config = ConfigDict(title="登录信息有误", extra="forbid", str_max_length=200)
     username: str = Field(min_length=1, description="用户名、身份证号或手机号")
     password: str = Field(min_length=1, description="密码")
+    sms_code: str | None = Field(default=None, max_length=10, description="短信验证码（登录受限时可用）")
+
+
+class LoginCodeIn(_In):
+    model_config = ConfigDict(title="账号有误", extra="forbid", str_max_length=200)
+    username: str = Field(min_length=1, max_length=40, description="用户名、身份证号或手机号")
 
 
 class ResetCodeIn(_In):

@@ -2,10 +2,9 @@
 import logging
 
 import peewee
-from flask import current_app
 
 from app import ratelimit
-from app.accounts import passwords, rules, sms
+from app.accounts import passwords, rules, sms, throttle
 from app.accounts.models import AuthEvent, User
 from app.db import db, utcnow
 from app.errors import ApiError
@@ -101,36 +100,27 @@ def record_event(kind, user=None, ip="", detail=""):
     AuthEvent.create(user=user, kind=kind, ip=(ip or "")[:64], detail=detail[:200])
 
 
-def _lock_message(seconds):
-    return f"连续登录失败次数过多，账号已锁定，请 {ratelimit.minutes(seconds)} 分钟后再试，或通过“忘记密码”重置"
-
-
-def authenticate(identifier, password, ip):
-    """Password login with per-account and per-IP failure limits kept in Redis."""
-    cfg = current_app.config
-    ip_key = f"login:fail:ip:{ratelimit.opaque(ip)}"
-    ip_failures, ip_left = ratelimit.peek(ip_key)
-    if ip_failures >= cfg["LOGIN_IP_MAX_FAILURES"]:
-        raise ApiError(f"该网络登录失败次数过多，请 {ratelimit.minutes(ip_left)} 分钟后再试", status=429)
+def authenticate(identifier, password, ip, sms_code=None):
+    """Password login, throttled by app.accounts.throttle (growing waits, known devices, SMS codes)."""
     user = find_for_login(identifier)
-    acct_key = f"login:fail:acct:{user.id if user else ratelimit.opaque((identifier or '').strip())}"
-    failures, left = ratelimit.peek(acct_key)
-    if failures >= cfg["LOGIN_MAX_FAILURES"]:
-        raise ApiError(_lock_message(left), status=423)
+    account = user.id if user else ratelimit.opaque((identifier or "").strip())
+    trusted = user is not None and throttle.known_device(user.id)
+    sms_ok = bool(sms_code) and user is not None and _login_code_ok(user, sms_code)
+    throttle.check(account, ip, trusted_device=trusted, sms_verified=sms_ok)
     ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or not user.is_active:
-        ratelimit.hit(ip_key, cfg["LOGIN_LOCK_SECONDS"])
-        failures, left = ratelimit.hit(acct_key, cfg["LOGIN_LOCK_SECONDS"])
+        left = throttle.failed(account, ip, trusted_device=trusted)
         if user:
             record_event("login_failed", user, ip)
-        if failures >= cfg["LOGIN_MAX_FAILURES"]:
+        if left == 0 and not sms_ok:
             if user:
                 record_event("locked", user, ip)
-            raise ApiError(_lock_message(left), status=423)
-        remaining = cfg["LOGIN_MAX_FAILURES"] - failures
-        raise ApiError(f"用户名或密码错误（还可尝试 {remaining} 次）", code="bad_credentials", status=401,
-                       data={"can_reset": True, "attempts_left": remaining})
-    ratelimit.clear(acct_key)
+            throttle.check(account, ip, trusted_device=trusted)  # says how long to wait and what else to do
+        message = f"用户名或密码错误（还可尝试 {left} 次）" if left else "用户名或密码错误"
+        raise ApiError(message, code="bad_credentials", status=401,
+                       data={"can_reset": True, "can_sms": True, "attempts_left": left or 0})
+    throttle.succeeded(account, ip)
+    throttle.remember_device(user.id)
     with db.atomic():
         changes = {User.last_login_at: utcnow()}
         if passwords.needs_rehash(user.password_hash):
@@ -138,6 +128,23 @@ def authenticate(identifier, password, ip):
         User.update(changes).where(User.id == user.id).execute()
         record_event("login", user, ip)
     return User.get_by_id(user.id)
+
+
+def _login_code_ok(user, code):
+    try:
+        return sms.verify_code("login", mobile_of(user), code)
+    except ApiError:
+        return False
+
+
+def request_login_code(identifier, ip):
+    """An SMS code to the account's own mobile that lets a correct password through any throttle."""
+    sms.check_send_limits((identifier or "").strip(), ip)  # counted before the lookup: same answer for all
+    user = find_for_login(identifier)
+    if user is None or not user.is_active:
+        return
+    sms.issue_code("login", mobile_of(user))
+    record_event("login_code_sent", user, ip)
 
 
 def request_reset_code(mobile, ip):
@@ -156,7 +163,7 @@ def reset_password(mobile, code, new_password, ip):
     if user is None:
         raise ApiError("该手机号未注册", status=404)
     _set_password(user, new_password)
-    ratelimit.clear(f"login:fail:acct:{user.id}")
+    throttle.succeeded(user.id, ip)
     record_event("password_reset", user, ip)
     return User.get_by_id(user.id)
 

@@ -5,7 +5,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from app.accounts import service, sms
 from app.accounts.policy import current_user, login_session, logout_session, page
-from app.accounts.schemas import ChangePasswordIn, LoginIn, RegisterIn, ResetCodeIn, ResetPasswordIn
+from app.accounts.schemas import (
+    ChangePasswordIn,
+    LoginCodeIn,
+    LoginIn,
+    RegisterIn,
+    ResetCodeIn,
+    ResetPasswordIn,
+)
 from app.api import parse_model
 from app.errors import ApiError
 
@@ -53,10 +60,11 @@ def register():
 def login():
     error = None
     if request.method == "POST":
-        data, error = _form(LoginIn, ["username", "password"])
+        data, error = _form(LoginIn, ["username", "password"], sms_code=request.form.get("sms_code") or None)
         if data is not None:
             try:
-                user = service.authenticate(data.username, data.password, request.remote_addr)
+                user = service.authenticate(data.username, data.password, request.remote_addr,
+                                            sms_code=data.sms_code)
             except ApiError as err:
                 error = err
             else:
@@ -64,6 +72,21 @@ def login():
                 return redirect(_safe_next(request.args.get("next")))
     status = error.status if error else 200
     return render_template("accounts/login.html", error=error, form=request.form), status
+
+
+@bp.route("/login/code", methods=["POST"])
+def login_code():
+    """Send a login SMS code to the account's mobile; the login form then asks for it."""
+    data, error = _form(LoginCodeIn, ["username"])
+    if data is not None:
+        try:
+            service.request_login_code(data.username, request.remote_addr)
+        except ApiError as err:
+            error = err
+        else:
+            flash("如账号存在，验证码已发送至其绑定的手机，请注意查收")
+    return render_template("accounts/login.html", error=error, form=request.form, sms_mode=True), \
+        error.status if error else 200
 
 
 @bp.route("/logout", methods=["POST"])
