@@ -216,3 +216,19 @@ def test_change_password(api, registered):
 def test_contact_lines_are_public(api):
     status, body = api.get("/contact")
     assert status == 200 and body["data"]["account_phone"] and body["data"]["tech_phone"]
+
+
+def test_login_page_offers_the_sms_code_when_waiting(app, registered, drain):
+    browser = app.test_client()
+    token = _csrf(browser)
+    form = {"username": registered["mobile"], "password": "Wrong1234", "csrf_token": token}
+    for _ in range(4):
+        assert browser.post("/login", data=form).status_code == 401
+    page = browser.post("/login", data=form)
+    assert page.status_code == 423 and 'id="sms-row"' in page.get_data(as_text=True)
+    sent = browser.post("/login/code", data={"username": registered["mobile"], "csrf_token": token})
+    assert sent.status_code == 200 and "验证码已发送" in sent.get_data(as_text=True)
+    drain()
+    code = _code_from_outbox(Api(browser))
+    done = browser.post("/login", data={**form, "password": "Secret123", "sms_code": code})
+    assert done.status_code == 302 and done.headers["Location"] == "/account"
