@@ -65,6 +65,7 @@ def register_blueprints(app):
     from app.errors import register_error_handlers
     from app.learning import api as learning_api
     from app.learning import views as learning_views
+    from app.mail import views as mail_views
     from app.pay import api as pay_api
     from app.pay import notify as pay_notify
     from app.pay import views as pay_views
@@ -89,6 +90,7 @@ def register_blueprints(app):
     app.register_blueprint(pay_views.bp)
     app.register_blueprint(certs_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(certs_views.bp)
+    app.register_blueprint(mail_views.bp)
     register_error_handlers(app)
 
 

@@ -79,9 +79,21 @@ class Config:
         self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._mail(e)
         self._certificates(e)
         self._wechat(e)
         self.TESTING = False
+
+    def _mail(self, e):
+        """Outgoing mail (app/mail): an SMTP relay; development uses scripts/dev's local aiosmtpd server."""
+        self.MAIL_SMTP_HOST = e.get("MAIL_SMTP_HOST", "127.0.0.1")
+        self.MAIL_SMTP_PORT = _int("MAIL_SMTP_PORT", 5025)
+        self.MAIL_SMTP_SECURITY = e.get("MAIL_SMTP_SECURITY", "")  # "", "starttls" or "ssl"
+        self.MAIL_SMTP_USER = e.get("MAIL_SMTP_USER", "")
+        self.MAIL_SMTP_PASSWORD = e.get("MAIL_SMTP_PASSWORD", "")
+        self.MAIL_FROM = e.get("MAIL_FROM", "noreply@localhost")
+        # Where the development SMTP server stores what it receives (read by /dev/mail).
+        self.MAIL_OUTBOX_DIR = e.get("MAIL_OUTBOX_DIR", str(ROOT / "instance" / "mail-outbox"))
 
     def _certificates(self, e):
         """Certificates (app/certs): the issuing body, the fingerprint key, the embedded font, links."""
@@ -156,6 +168,9 @@ def check_production(cfg):
         problems.append("SMS_PROVIDER=outbox only writes codes to a developer outbox; configure a gateway")
     if cfg.get("SMS_PROVIDER") == "http" and not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
         problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+    if str(cfg.get("MAIL_SMTP_HOST", "")) in ("", "127.0.0.1", "localhost") or cfg.get("MAIL_FROM", "").endswith(
+            "@localhost"):
+        problems.append("MAIL_SMTP_HOST and MAIL_FROM must name the real mail relay and sender in production")
     sandbox_hosts = [k for k in ("WECHAT_SANDBOX_URL", "WECHAT_API_BASE", "WECHAT_OPEN_BASE", "WECHATPAY_GATEWAY")
                      if cfg.get(k) and cfg[k].rstrip("/") not in OFFICIAL_WECHAT_HOSTS]
     if sandbox_hosts:
