@@ -61,6 +61,7 @@ def register_blueprints(app):
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
     from app.certs import api as certs_api
     from app.certs import views as certs_views
+    from app.consents import views as consents_views
     from app.core import views as core_views
     from app.errors import register_error_handlers
     from app.learning import api as learning_api
@@ -91,6 +92,7 @@ def register_blueprints(app):
     app.register_blueprint(certs_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(certs_views.bp)
     app.register_blueprint(mail_views.bp)
+    app.register_blueprint(consents_views.bp)
     register_error_handlers(app)
 
 

@@ -62,6 +62,9 @@ class Config:
         self.SMS_DAILY_LIMIT = _int("SMS_DAILY_LIMIT", 10)
         self.SMS_IP_HOURLY_LIMIT = _int("SMS_IP_HOURLY_LIMIT", 20)
         self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 5)
+        # Bulk registration: how long an unused initial password works (see app/accounts/first_login.py).
+        self.BULK_INITIAL_PASSWORD_DAYS = _int("BULK_INITIAL_PASSWORD_DAYS", 30)
+        self.BULK_UPLOADS_PER_HOUR = _int("BULK_UPLOADS_PER_HOUR", 20)
         # Background jobs.
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")

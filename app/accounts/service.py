@@ -5,7 +5,7 @@ import peewee
 from flask import current_app
 
 from app import ratelimit
-from app.accounts import passwords, rules, sms
+from app.accounts import first_login, passwords, rules, sms
 from app.accounts.models import AuthEvent, User
 from app.db import db, utcnow
 from app.errors import ApiError
@@ -117,7 +117,14 @@ def authenticate(identifier, password, ip):
     failures, left = ratelimit.peek(acct_key)
     if failures >= cfg["LOGIN_MAX_FAILURES"]:
         raise ApiError(_lock_message(left), status=423)
-    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if first_login.is_pending(user):
+        verdict = first_login.check(user, password)
+        if verdict == "expired" and user.is_active:
+            raise ApiError("初始密码已过期，请通过“忘记密码”用单位名单上的手机号设置新密码",
+                           code="initial_password_expired", status=401, data={"can_reset": True})
+        ok = verdict == "ok"
+    else:
+        ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or not user.is_active:
         ratelimit.hit(ip_key, cfg["LOGIN_LOCK_SECONDS"])
         failures, left = ratelimit.hit(acct_key, cfg["LOGIN_LOCK_SECONDS"])
@@ -131,6 +138,9 @@ def authenticate(identifier, password, ip):
         raise ApiError(f"用户名或密码错误（还可尝试 {remaining} 次）", code="bad_credentials", status=401,
                        data={"can_reset": True, "attempts_left": remaining})
     ratelimit.clear(acct_key)
+    if first_login.is_pending(user):
+        record_event("first_login_started", user, ip)
+        raise first_login.start(user)
     with db.atomic():
         changes = {User.last_login_at: utcnow()}
         if passwords.needs_rehash(user.password_hash):
@@ -172,7 +182,7 @@ def _set_password(user, password):
     from app.accounts.policy import forget_session_version
 
     with db.atomic():
-        User.update(password_hash=passwords.hash_password(password), updated_at=utcnow(),
+        User.update(password_hash=passwords.hash_password(password), updated_at=utcnow(), initial_password_until=None,
                     session_version=User.session_version + 1).where(User.id == user.id).execute()
     forget_session_version(user.id)
 

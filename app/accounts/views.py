@@ -1,9 +1,9 @@
 """H5 pages for accounts: thin views over app.accounts.service, rendered on the server."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from app.accounts import service, sms
+from app.accounts import first_login, service, sms
 from app.accounts.policy import current_user, login_session, logout_session, page
 from app.accounts.schemas import ChangePasswordIn, LoginIn, RegisterIn, ResetCodeIn, ResetPasswordIn
 from app.api import parse_model
@@ -58,12 +58,51 @@ def login():
             try:
                 user = service.authenticate(data.username, data.password, request.remote_addr)
             except ApiError as err:
+                if err.code == "first_login_required":
+                    session["first_login"] = err.data["ticket"]
+                    return redirect(url_for("accounts_pages.first_login_page", next=request.args.get("next")))
                 error = err
             else:
                 login_session(user)
                 return redirect(_safe_next(request.args.get("next")))
     status = error.status if error else 200
     return render_template("accounts/login.html", error=error, form=request.form), status
+
+
+@bp.route("/first-login", methods=["GET", "POST"])
+def first_login_page():
+    """Bulk-registered accounts: SMS code to the listed mobile, a new password, the consents."""
+    from app import consents
+
+    ticket = session.get("first_login")
+    error, sent = None, request.form.get("step") == "set"
+    try:
+        mobile = first_login.masked_mobile(ticket)
+    except ApiError as err:
+        flash(err.message)
+        return redirect(url_for("accounts_pages.login"))
+    if request.method == "POST":
+        try:
+            if request.form.get("step") == "code":
+                first_login.send_code(ticket, request.remote_addr)
+                flash(f"验证码已发送至 {mobile}")
+                sent = True
+            else:
+                if request.form.get("password2") != request.form.get("password"):
+                    differ = "两次输入的密码不一致"
+                    raise ApiError(differ, status=422, data={"fields": {"password2": differ}})
+                accepted = {k: v for k, v in consents.current().items() if request.form.get("consent_" + k) == "on"}
+                user = first_login.complete(ticket, request.form.get("code"), request.form.get("password"),
+                                            accepted, request.remote_addr)
+                session.pop("first_login", None)
+                login_session(user)
+                flash("密码已设置，欢迎使用！")
+                return redirect(_safe_next(request.args.get("next")))
+        except ApiError as err:
+            error = err
+    return render_template("accounts/first_login.html", error=error, mobile=mobile, sent=sent,
+                           documents=consents.DOCUMENTS, resend=current_app.config["SMS_RESEND_SECONDS"]), (
+        error.status if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
