@@ -56,6 +56,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from app import staff
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
@@ -93,6 +94,7 @@ def register_blueprints(app):
     app.register_blueprint(certs_views.bp)
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(consents_views.bp)
+    staff.init_app(app)
     register_error_handlers(app)
 
 

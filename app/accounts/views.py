@@ -181,12 +181,6 @@ def dev_outbox():
 
 
 @bp.route("/staff")
-@page("staff")
 def staff_home():
-    found, missing = None, None
-    q = request.args.get("q", "").strip()[:40]
-    if q:
-        user = service.find_for_login(q)
-        found = service.profile(user) if user else None
-        missing = None if user else "未找到该账号"
-    return render_template("accounts/staff.html", q=q, found=found, missing=missing)
+    """The old 工作台 address: the staff console replaced it."""
+    return redirect(url_for("staff.home"))
