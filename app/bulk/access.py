@@ -9,7 +9,9 @@ def is_contact(user, unit):
 
 
 def is_service_desk(user):
-    return user.is_staff
+    from app.staff.roles import has_role
+
+    return has_role(user, "service_desk")
 
 
 def unit_for(user, unit_id, staff=True):
