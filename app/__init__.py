@@ -61,6 +61,7 @@ def register_blueprints(app):
     from app.accounts import views as accounts_views
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
     from app.bulk import api as bulk_api
+    from app.bulk import staff_views as bulk_staff_views
     from app.bulk import views as bulk_views
     from app.certs import api as certs_api
     from app.certs import views as certs_views
@@ -100,6 +101,7 @@ def register_blueprints(app):
     app.register_blueprint(consents_views.bp)
     app.register_blueprint(bulk_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(bulk_views.bp)
+    app.register_blueprint(bulk_staff_views.bp)
     app.register_blueprint(dashboard_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(dashboard_views.bp)
     staff.init_app(app)
