@@ -63,15 +63,23 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from app import staff
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
+    from app.bulk import api as bulk_api
+    from app.bulk import staff_views as bulk_staff_views
+    from app.bulk import views as bulk_views
     from app.certs import api as certs_api
     from app.certs import views as certs_views
+    from app.consents import views as consents_views
     from app.core import views as core_views
+    from app.dashboard import api as dashboard_api
+    from app.dashboard import views as dashboard_views
     from app.errors import register_error_handlers
     from app.learning import api as learning_api
     from app.learning import views as learning_views
+    from app.mail import views as mail_views
     from app.pay import api as pay_api
     from app.pay import notify as pay_notify
     from app.pay import views as pay_views
@@ -96,6 +104,14 @@ def register_blueprints(app):
     app.register_blueprint(pay_views.bp)
     app.register_blueprint(certs_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(certs_views.bp)
+    app.register_blueprint(mail_views.bp)
+    app.register_blueprint(consents_views.bp)
+    app.register_blueprint(bulk_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(bulk_views.bp)
+    app.register_blueprint(bulk_staff_views.bp)
+    app.register_blueprint(dashboard_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(dashboard_views.bp)
+    staff.init_app(app)
     register_error_handlers(app)
 
 

@@ -200,9 +200,9 @@ def _path_schema(converter):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` in every route: a database id (1 … 2^31-1); anything larger is simply not found."""
+    """`<int:…>` in every route: 0 … 2^31-1 (a database id fits); anything larger is simply not found."""
 
-    def __init__(self, map, fixed_digits=0, min=1, max=DB_INT_MAX, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=0, max=DB_INT_MAX, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

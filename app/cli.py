@@ -29,8 +29,15 @@ def _clean(func, value, label):
 @click.option("--mobile", required=True)
 @click.option("--username", default=None, help="Login name (letters first); defaults to the ID number.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def staff_create(name, id_number, mobile, username, password):
-    """Create a staff account."""
+@click.option("--role", "roles_", multiple=True, default=["admin"], show_default=True,
+              help="Console role (repeatable): service_desk, finance, reviewer, content_editor, admin.")
+def staff_create(name, id_number, mobile, username, password, roles_):
+    """Create a staff account with its console roles."""
+    from app.staff import roles
+
+    for role in roles_:
+        if role not in roles.ROLES:
+            raise click.BadParameter(f"role: unknown role {role!r}")
     id_number = _clean(rules.clean_id_number, id_number, "ID number")
     with db.connection_context():
         try:
@@ -41,7 +48,9 @@ def staff_create(name, id_number, mobile, username, password):
                 username=_clean(rules.clean_username, username, "username") if username else None, role="staff")
         except ApiError as err:
             raise click.ClickException(f"cannot create staff account: {err.code}") from None
-    click.echo(f"staff account {user.id} created")
+        for role in roles_:
+            roles.grant(user, role)
+    click.echo(f"staff account {user.id} created ({', '.join(roles_)})")
 
 
 @keys_cli.command("new")

@@ -68,6 +68,9 @@ class Config:
         self.SMS_DAILY_LIMIT = _int("SMS_DAILY_LIMIT", 10)
         self.SMS_IP_HOURLY_LIMIT = _int("SMS_IP_HOURLY_LIMIT", 20)
         self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 5)
+        # Bulk registration (R-4): how long an unused initial password works (see app/accounts/first_login.py).
+        self.BULK_INITIAL_PASSWORD_DAYS = _int("BULK_INITIAL_PASSWORD_DAYS", 30)
+        self.BULK_UPLOADS_PER_HOUR = _int("BULK_UPLOADS_PER_HOUR", 20)
         # Background jobs.
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
@@ -90,9 +93,21 @@ class Config:
         self.CONTACT_BACKFILL_MAIL = e.get("CONTACT_BACKFILL_MAIL", "cqgxkm@cqhrsp.com")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._mail(e)
         self._certificates(e)
         self._wechat(e)
         self.TESTING = False
+
+    def _mail(self, e):
+        """Outgoing mail (app/mail): an SMTP relay; development uses scripts/dev's local aiosmtpd server."""
+        self.MAIL_SMTP_HOST = e.get("MAIL_SMTP_HOST", "127.0.0.1")
+        self.MAIL_SMTP_PORT = _int("MAIL_SMTP_PORT", 5025)
+        self.MAIL_SMTP_SECURITY = e.get("MAIL_SMTP_SECURITY", "")  # "", "starttls" or "ssl"
+        self.MAIL_SMTP_USER = e.get("MAIL_SMTP_USER", "")
+        self.MAIL_SMTP_PASSWORD = e.get("MAIL_SMTP_PASSWORD", "")
+        self.MAIL_FROM = e.get("MAIL_FROM", "noreply@localhost")
+        # Where the development SMTP server stores what it receives (read by /dev/mail).
+        self.MAIL_OUTBOX_DIR = e.get("MAIL_OUTBOX_DIR", str(ROOT / "instance" / "mail-outbox"))
 
     def _certificates(self, e):
         """Certificates (app/certs): the issuing body, the fingerprint key, the embedded font, links."""
@@ -192,6 +207,9 @@ def _deployment_problems(cfg):
             problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
         elif not str(cfg["SMS_GATEWAY_URL"]).startswith("https://"):
             problems.append("SMS_GATEWAY_URL must use https:// (codes and mobiles travel in it)")
+    if str(cfg.get("MAIL_SMTP_HOST", "")) in ("", "127.0.0.1", "localhost") or cfg.get("MAIL_FROM", "").endswith(
+            "@localhost"):
+        problems.append("MAIL_SMTP_HOST and MAIL_FROM must name the real mail relay and sender in production")
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
     return problems

@@ -24,8 +24,11 @@ def seed():
         lines.append(f"learner  {name:8} login: {id_number} or {mobile}  password: {DEMO_PASSWORD}")
     name, id_number, mobile, username = STAFF
     if service.find_by_id_number(id_number) is None:
-        service.create_user(name=name, id_number=id_number, mobile=mobile, gender=rules.id_gender(id_number),
-                            password=STAFF_PASSWORD, username=username, role="staff")
+        from app.staff import roles
+
+        staff = service.create_user(name=name, id_number=id_number, mobile=mobile, gender=rules.id_gender(id_number),
+                                    password=STAFF_PASSWORD, username=username, role="staff")
+        roles.grant(staff, "admin")
     lines.append(f"staff    {name:8} login: {username}  password: {STAFF_PASSWORD}")
     return lines
 

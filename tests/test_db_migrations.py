@@ -38,13 +38,16 @@ def test_upgrade_keeps_existing_rows(app, engine):
 def test_models_match_the_migrated_schema(app):
     """Every model column exists in the migrated database (catches a forgotten migration)."""
     from app.accounts.models import AuthEvent
+    from app.bulk.models import BulkRegistration
+    from app.consents.models import Consent
     from app.learning import models as learning
     from app.pay import models as pay
+    from app.units import models as units
     from app.wechat import models as wechat
 
     for model in (User, AuthEvent, wechat.WechatIdentity, wechat.WechatMessage, wechat.WechatMessageAttempt,
                   wechat.WechatSubscription, learning.Project, learning.Course, learning.Enrollment, pay.Order,
-                  pay.OrderSeat, pay.PaymentTransaction, pay.Refund):
+                  pay.OrderSeat, pay.PaymentTransaction, pay.Refund, *units.MODELS, Consent, BulkRegistration):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model
 

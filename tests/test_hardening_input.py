@@ -107,7 +107,7 @@ GOOD_PRODUCTION = {
     "SECRET_KEY": "s" * 40, "CERT_SIGNING_KEY": "c" * 40, "PII_KEYS": "k1:" + "A" * 44,
     "DATABASE_URL": "postgresql://db/app", "PUBLIC_BASE_URL": "https://edu.example.cn",
     "SMS_PROVIDER": "http", "SMS_GATEWAY_URL": "https://sms.example.cn/send", "SMS_GATEWAY_SECRET": "x" * 20,
-    "SESSION_COOKIE_SECURE": True, "DEBUG": False,
+    "SESSION_COOKIE_SECURE": True, "DEBUG": False, "MAIL_SMTP_HOST": "smtp.example.cn", "MAIL_FROM": "edu@example.cn",
     "WECHAT_MP_APPID": "wx1", "WECHAT_MP_SECRET": "s", "WECHAT_MP_TOKEN": "t", "WECHAT_MP_AES_KEY": "a" * 43,
     "WECHAT_MINI_APPID": "wx2", "WECHAT_MINI_SECRET": "s", "WECHAT_TEMPLATE_IDS": "{}", "WECHAT_SUBSCRIBE_IDS": "{}",
     "WECHAT_API_BASE": "https://api.weixin.qq.com", "WECHAT_OPEN_BASE": "https://open.weixin.qq.com",

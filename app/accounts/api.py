@@ -1,10 +1,12 @@
 """Accounts API under /api/v1 (used by the H5 pages' scripts and the mini-program)."""
 from flask import current_app, request
 
-from app.accounts import service, sms
+from app.accounts import first_login, service, sms
 from app.accounts.policy import current_user, issue_token, login_session, logout_session
 from app.accounts.schemas import (
     ChangePasswordIn,
+    FirstLoginCodeIn,
+    FirstLoginIn,
     LoginCodeIn,
     LoginIn,
     LoginOut,
@@ -53,6 +55,19 @@ def login_code(data):
     service.request_login_code(data.username, request.remote_addr)
     return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]},
               "如账号存在，验证码已发送至其绑定的手机，请注意查收")
+@bp.endpoint("/auth/first-login/code", methods=["POST"], body=FirstLoginCodeIn, auth=None)
+def first_login_code(data):
+    """First login of a bulk-registered account: send the SMS code to the mobile on the unit's list."""
+    first_login.send_code(data.ticket, request.remote_addr)
+    return ok({"mobile": first_login.masked_mobile(data.ticket),
+               "resend_after": current_app.config["SMS_RESEND_SECONDS"]}, "验证码已发送")
+
+
+@bp.endpoint("/auth/first-login", methods=["POST"], body=FirstLoginIn, auth=None, response=LoginOut)
+def first_login_complete(data):
+    """First login: SMS code, a new password (not the initial one) and the privacy consents; then signed in."""
+    user = first_login.complete(data.ticket, data.code, data.password, data.consents, request.remote_addr)
+    return _signed_in(user, message="密码已设置，欢迎使用")
 
 
 @bp.endpoint("/auth/csrf", auth=None)

@@ -137,17 +137,25 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
-def clean_tax_no(raw):
-    """A unit's taxpayer number: the 18-character unified social credit code (GB 32100 check character)."""
+def clean_tax_no(raw, label="纳税人识别号"):
+    """A unit's taxpayer number: the 18-character unified social credit code (GB 32100 check character).
+
+    `label` names the field in the messages (an invoice says 纳税人识别号, a unit 统一社会信用代码).
+    """
     value = str(raw or "").translate(_FULL_WIDTH).strip().upper().replace(" ", "")
     if not value:
-        raise ValueError("请填写纳税人识别号")
+        raise ValueError(f"请填写{label}")
     if len(value) != 18 or any(c not in USCC_CHARS for c in value):
-        raise ValueError("纳税人识别号应为 18 位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）")
+        raise ValueError(f"{label}应为 18 位统一社会信用代码（数字和大写字母，不含 I、O、Z、S、V）")
     total = sum(USCC_CHARS.index(c) * w for c, w in zip(value[:17], USCC_WEIGHTS, strict=True))
     if USCC_CHARS[(31 - total % 31) % 31] != value[17]:
-        raise ValueError("纳税人识别号校验位不正确，请核对")
+        raise ValueError(f"{label}校验位不正确，请核对")
     return value
+
+
+def clean_credit_code(raw):
+    """A unit's unified social credit code (统一社会信用代码), GB 32100 check character verified."""
+    return clean_tax_no(raw, label="统一社会信用代码")
 
 
 def clean_unit_name(raw):

@@ -94,3 +94,16 @@ class LoginOut(BaseModel):
 class LookupIn(_In):
     model_config = ConfigDict(title="查询条件有误", extra="forbid", str_max_length=200)
     q: str = Field(min_length=1, max_length=40, description="身份证号、手机号或用户名")
+
+
+class FirstLoginCodeIn(_In):
+    model_config = ConfigDict(title="首次登录信息有误", extra="forbid", str_max_length=200)
+    ticket: str = Field(min_length=1, max_length=64, description="首次登录凭据")
+
+
+class FirstLoginIn(_In):
+    model_config = ConfigDict(title="首次登录信息有误", extra="forbid", str_max_length=200)
+    ticket: str = Field(min_length=1, max_length=64, description="首次登录凭据")
+    code: str = Field(min_length=1, max_length=10, description="验证码")
+    password: str = Field(description="新密码")
+    consents: dict[str, str] = Field(description="同意的文件及其版本，如 {\"privacy\": \"2026-11-01\"}")

@@ -4,7 +4,7 @@ import logging
 import peewee
 
 from app import ratelimit
-from app.accounts import passwords, rules, sms, throttle
+from app.accounts import first_login, passwords, rules, sms, throttle
 from app.accounts.models import AuthEvent, User
 from app.db import db, utcnow
 from app.errors import ApiError
@@ -107,7 +107,14 @@ def authenticate(identifier, password, ip, sms_code=None):
     trusted = user is not None and throttle.known_device(user.id)
     sms_ok = bool(sms_code) and user is not None and _login_code_ok(user, sms_code)
     throttle.check(account, ip, trusted_device=trusted, sms_verified=sms_ok)
-    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if first_login.is_pending(user):
+        verdict = first_login.check(user, password)
+        if verdict == "expired" and user.is_active:
+            raise ApiError("初始密码已过期，请通过“忘记密码”用单位名单上的手机号设置新密码",
+                           code="initial_password_expired", status=401, data={"can_reset": True})
+        ok = verdict == "ok"
+    else:
+        ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or not user.is_active:
         left = throttle.failed(account, ip, trusted_device=trusted)
         if user:
@@ -120,6 +127,9 @@ def authenticate(identifier, password, ip, sms_code=None):
         raise ApiError(message, code="bad_credentials", status=401,
                        data={"can_reset": True, "can_sms": True, "attempts_left": left or 0})
     throttle.succeeded(account, ip)
+    if first_login.is_pending(user):
+        record_event("first_login_started", user, ip)
+        raise first_login.start(user)
     throttle.remember_device(user.id)
     with db.atomic():
         changes = {User.last_login_at: utcnow()}
@@ -179,7 +189,7 @@ def _set_password(user, password):
     from app.accounts.policy import forget_session_version
 
     with db.atomic():
-        User.update(password_hash=passwords.hash_password(password), updated_at=utcnow(),
+        User.update(password_hash=passwords.hash_password(password), updated_at=utcnow(), initial_password_until=None,
                     session_version=User.session_version + 1).where(User.id == user.id).execute()
     forget_session_version(user.id)
 

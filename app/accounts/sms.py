@@ -16,7 +16,7 @@ from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "sms:outbox"
-PURPOSES = {"reset_password": "找回密码", "login": "验证登录"}
+PURPOSES = {"reset_password": "找回密码", "login": "验证登录", "first_login": "首次登录并设置密码"}
 
 
 class OutboxProvider:

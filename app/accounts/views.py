@@ -1,9 +1,9 @@
 """H5 pages for accounts: thin views over app.accounts.service, rendered on the server."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from app.accounts import service, sms
+from app.accounts import first_login, service, sms
 from app.accounts.policy import current_user, login_session, logout_session, page
 from app.accounts.schemas import (
     ChangePasswordIn,
@@ -66,6 +66,9 @@ def login():
                 user = service.authenticate(data.username, data.password, request.remote_addr,
                                             sms_code=data.sms_code)
             except ApiError as err:
+                if err.code == "first_login_required":
+                    session["first_login"] = err.data["ticket"]
+                    return redirect(url_for("accounts_pages.first_login_page", next=request.args.get("next")))
                 error = err
             else:
                 login_session(user)
@@ -87,6 +90,42 @@ def login_code():
             flash("如账号存在，验证码已发送至其绑定的手机，请注意查收")
     return render_template("accounts/login.html", error=error, form=request.form, sms_mode=True), \
         error.status if error else 200
+
+
+@bp.route("/first-login", methods=["GET", "POST"])
+def first_login_page():
+    """Bulk-registered accounts: SMS code to the listed mobile, a new password, the consents."""
+    from app import consents
+
+    ticket = session.get("first_login")
+    error, sent = None, request.form.get("step") == "set"
+    try:
+        mobile = first_login.masked_mobile(ticket)
+    except ApiError as err:
+        flash(err.message)
+        return redirect(url_for("accounts_pages.login"))
+    if request.method == "POST":
+        try:
+            if request.form.get("step") == "code":
+                first_login.send_code(ticket, request.remote_addr)
+                flash(f"验证码已发送至 {mobile}")
+                sent = True
+            else:
+                if request.form.get("password2") != request.form.get("password"):
+                    differ = "两次输入的密码不一致"
+                    raise ApiError(differ, status=422, data={"fields": {"password2": differ}})
+                accepted = {k: v for k, v in consents.current().items() if request.form.get("consent_" + k) == "on"}
+                user = first_login.complete(ticket, request.form.get("code"), request.form.get("password"),
+                                            accepted, request.remote_addr)
+                session.pop("first_login", None)
+                login_session(user)
+                flash("密码已设置，欢迎使用！")
+                return redirect(_safe_next(request.args.get("next")))
+        except ApiError as err:
+            error = err
+    return render_template("accounts/first_login.html", error=error, mobile=mobile, sent=sent,
+                           documents=consents.DOCUMENTS, resend=current_app.config["SMS_RESEND_SECONDS"]), (
+        error.status if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -165,12 +204,6 @@ def dev_outbox():
 
 
 @bp.route("/staff")
-@page("staff")
 def staff_home():
-    found, missing = None, None
-    q = request.args.get("q", "").strip()[:40]
-    if q:
-        user = service.find_for_login(q)
-        found = service.profile(user) if user else None
-        missing = None if user else "未找到该账号"
-    return render_template("accounts/staff.html", q=q, found=found, missing=missing)
+    """The old 工作台 address: the staff console replaced it."""
+    return redirect(url_for("staff.home"))

@@ -4,6 +4,7 @@ import peewee
 from app.accounts.models import User
 from app.db import BaseModel, utcnow
 from app.learning.models import Project
+from app.units.models import Unit
 
 ORDER_STATES = ("pending", "paid", "closed", "refunded", "partially_refunded")
 
@@ -19,6 +20,7 @@ class Order(BaseModel):
     refunded_fen = peewee.IntegerField(default=0)
     status = peewee.CharField(max_length=20, default="pending", index=True)
     # Invoice: "now" with title data, or "later" (applied for from "my invoices").
+    unit = peewee.ForeignKeyField(Unit, null=True, backref="orders", on_delete="SET NULL")  # group orders of a unit
     invoice_choice = peewee.CharField(max_length=8, default="later")
     invoice_title_type = peewee.CharField(max_length=8, default="")  # personal / unit
     invoice_title = peewee.CharField(max_length=100, default="")

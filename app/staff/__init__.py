@@ -1,0 +1,12 @@
+"""The staff console under /staff: its frame (navigation, roles, audit) and the sections built here."""
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def init_app(app):
+    """Register the console's blueprint and its own sections; other features register theirs."""
+    from app.staff import admin_views, frame, views  # noqa: F401  (routes and sections)
+
+    frame.init_app(app)
+    app.register_blueprint(bp)

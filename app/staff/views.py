@@ -1,0 +1,30 @@
+"""The console's home page and form helpers shared by its sections."""
+from flask import render_template, request
+
+from app.api import parse_model
+from app.errors import ApiError
+from app.staff import bp
+from app.staff.frame import staff_required
+
+
+@bp.route("/")
+@staff_required()
+def home():
+    return render_template("staff/home.html")
+
+
+def posted(model, names, **extra):
+    """Validate the posted form with a pydantic model; returns (data, error)."""
+    payload = {n: request.form.get(n) for n in names}
+    payload.update(extra)
+    try:
+        return parse_model(model, payload), None
+    except ApiError as err:
+        return None, err
+
+
+def field_errors(error):
+    """The per-field messages of an error, for inline display."""
+    if error is None or not isinstance(error.data, dict):
+        return {}
+    return error.data.get("fields") or {}
