@@ -57,6 +57,8 @@ class Config:
         # Failures fade after LOGIN_FAIL_WINDOW; past the free ones each makes the next attempt wait,
         # doubling from LOGIN_BASE_DELAY up to LOGIN_MAX_DELAY (app/accounts/throttle.py).
         self.LOGIN_FAIL_WINDOW = _int("LOGIN_FAIL_WINDOW", 3600)
+        # Registration steps (code requests and submissions) per network address and hour.
+        self.REGISTER_IP_HOURLY_LIMIT = _int("REGISTER_IP_HOURLY_LIMIT", 30)
         self.LOGIN_BASE_DELAY = _int("LOGIN_BASE_DELAY", 30)
         self.LOGIN_MAX_DELAY = _int("LOGIN_MAX_DELAY", 15 * 60)
         # SMS codes.

@@ -1,8 +1,10 @@
 """Register, log in, lock out, reset by SMS, change password: through the API, on both engines."""
 import re
 
+from app import consents
 from app.accounts.models import AuthEvent, User
-from tests.conftest import Api
+from app.consents.models import Consent
+from tests.conftest import Api, sms_code_for
 
 
 def _code_from_outbox(api):
@@ -12,7 +14,7 @@ def _code_from_outbox(api):
 
 
 def test_register_then_me(api, learner_data):
-    status, body = api.post("/auth/register", learner_data)
+    status, body = api.register(learner_data)
     assert status == 201 and body["code"] == "ok"
     assert body["data"]["user"]["id_number"] == "5001**********7657"
     assert body["data"]["user"]["mobile"] == "138****0001"
@@ -23,29 +25,79 @@ def test_register_then_me(api, learner_data):
 
 def test_register_lowercase_x_stored_upper(api, learner_data, app):
     learner_data.update(id_number="11010519491231002x", gender="F", mobile="13900000000")
-    status, _ = api.post("/auth/register", learner_data)
+    status, _ = api.register(learner_data)
     assert status == 201
     status, body = api.post("/auth/login", {"username": "11010519491231002X", "password": "Secret123"})
     assert status == 200, body
 
 
 def test_duplicate_registration_is_a_clear_conflict(api, registered):
-    status, body = api.post("/auth/register", {**registered, "mobile": "13700000000"})
+    status, body = api.register({**registered, "mobile": "13700000000"})
     assert status == 409 and body["code"] == "conflict"
-    assert "身份证号已注册" in body["message"] and "id_number" in body["data"]["fields"]
-    status, body = api.post("/auth/register", {**registered, "id_number": "500108198506121223", "gender": "F"})
-    assert status == 409 and "手机号" in body["message"]
+    assert "身份证号已注册" in body["message"] and "请致电客服申诉" in body["message"]
+    assert "id_number" in body["data"]["fields"]
     assert User.select().count() == 1
 
 
+def test_a_registered_mobile_learns_nothing_and_its_owner_is_told(app, api, registered):
+    app.extensions["redis"].delete(*app.extensions["redis"].keys("sms:cool:*"))  # a minute later
+    status, body = api.post("/auth/register-code", {"mobile": registered["mobile"]})
+    assert status == 200 and body["message"] == "验证码已发送，请注意查收"  # as for a new number
+    status, fresh = api.post("/auth/register-code", {"mobile": "13700000000"})
+    assert (status, fresh["message"]) == (200, body["message"])
+    notice = [m for m in _outbox(app) if m["mobile"] == registered["mobile"]][0]
+    assert "该手机号已注册" in notice["text"] and "验证码" not in notice["text"]
+    other = {**registered, "id_number": "500108198506121223", "gender": "F", "sms_code": "123456",
+             "consents": consents.current()}
+    status, body = api.post("/auth/register", other)
+    assert status == 422 and "验证码" in body["message"]
+    assert User.select().count() == 1
+
+
+def test_registration_needs_the_code_and_both_consents(api, learner_data):
+    status, body = api.post("/auth/register", {**learner_data, "consents": consents.current()})
+    assert status == 422 and body["data"]["fields"] == {"sms_code": "必填"}
+    status, body = api.post("/auth/register-code", {"mobile": learner_data["mobile"]})
+    code = sms_code_for(api.client.application, learner_data["mobile"])
+    wrong = "000000" if code != "000000" else "111111"
+    status, body = api.post("/auth/register", {**learner_data, "sms_code": wrong, "consents": consents.current()})
+    assert status == 422 and "验证码不正确" in body["message"]
+    status, body = api.post("/auth/register", {**learner_data, "sms_code": code,
+                                               "consents": {"privacy": consents.current()["privacy"]}})
+    assert status == 422 and set(body["data"]["fields"]) == {"sensitive_pi"}
+    assert User.select().count() == 0
+    status, body = api.post("/auth/register", {**learner_data, "sms_code": code, "consents": consents.current()})
+    assert status == 201
+    rows = {(c.document, c.version) for c in Consent.select().where(Consent.user == User.get().id)}
+    assert rows == set(consents.current().items())
+
+
+def test_registration_is_throttled_per_network(app_factory, learner_data):
+    app = app_factory(REGISTER_IP_HOURLY_LIMIT=3)
+    with app.app_context():
+        api = Api(app.test_client())
+        for i in range(3):
+            assert api.post("/auth/register-code", {"mobile": f"1370000000{i}"})[0] == 200
+        status, body = api.post("/auth/register-code", {"mobile": "13700000009"})
+        assert status == 429 and "该网络注册过于频繁" in body["message"]
+
+
+def _outbox(app):
+    from app.accounts.sms import read_outbox
+    from app.jobs import drain
+
+    drain(app)
+    return read_outbox(50)
+
+
 def test_gender_must_match_id_number(api, learner_data):
-    status, body = api.post("/auth/register", {**learner_data, "gender": "F"})
+    status, body = api.register({**learner_data, "gender": "F"})
     assert status == 422 and "性别与身份证号不一致" in body["message"]
     assert User.select().count() == 0
 
 
 def test_login_by_id_mobile_and_username(api, learner_data):
-    api.post("/auth/register", {**learner_data, "username": "zhangsan"})
+    api.register({**learner_data, "username": "zhangsan"})
     for ident in ("500103199003077657", "13800000001", "zhangsan"):
         api.post("/auth/logout")
         status, body = api.post("/auth/login", {"username": ident, "password": "Secret123"})
@@ -120,7 +172,7 @@ def test_a_network_is_slowed_down_but_known_devices_still_get_in(app_factory, le
     app = app_factory(LOGIN_IP_MAX_FAILURES=3)
     with app.app_context():
         member = app.test_client()
-        member.post("/api/v1/auth/register", json=learner_data)
+        assert Api(member).register(learner_data)[0] == 201
         member.post("/api/v1/auth/logout", headers={"X-CSRF-Token": _csrf(member)})
         client = app.test_client()
         for i in range(3):

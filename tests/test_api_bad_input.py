@@ -1,6 +1,7 @@
 """Bad input on every endpoint: a 4xx with the envelope and a clear message; nothing half-saved."""
 import pytest
 
+from app import consents
 from app.accounts.models import User
 
 POST_ENDPOINTS = ["/auth/register", "/auth/login", "/auth/reset-code", "/auth/reset-password",
@@ -92,12 +93,12 @@ def test_unknown_route_and_method(api):
 
 
 def test_failed_registration_saves_nothing(api, learner_data):
-    bad = {**learner_data, "mobile": "123"}
+    bad = {**learner_data, "mobile": "123", "sms_code": "123456", "consents": consents.current()}
     status, body = api.post("/auth/register", bad)
     assert status == 422 and body["data"]["fields"] == {"mobile": "手机号应为 1 开头的 11 位数字"}
     assert "注册信息有误" in body["message"]
     assert User.select().count() == 0
-    status, body = api.post("/auth/register", {**learner_data, "confirm_true": False})
+    status, body = api.post("/auth/register", {**bad, "mobile": learner_data["mobile"], "confirm_true": False})
     assert status == 422 and "真实有效" in body["data"]["fields"]["confirm_true"]
     assert User.select().count() == 0
 

@@ -97,7 +97,7 @@ def test_learner_owned_objects_refuse_other_learners(app, api, registered, learn
     class Owned:
         user_id = None
 
-    status, body = api.post("/auth/register", {**learner_data, "id_number": "500108198506121223", "gender": "F",
+    status, body = api.register({**learner_data, "id_number": "500108198506121223", "gender": "F",
                                                "mobile": "13800000002"})
     other_id = body["data"]["user"]["id"]
     with app.test_request_context(headers={"Authorization": "Bearer " + policy.issue_token(

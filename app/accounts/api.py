@@ -12,6 +12,7 @@ from app.accounts.schemas import (
     LoginOut,
     LookupIn,
     ProfileOut,
+    RegisterCodeIn,
     RegisterIn,
     ResetCodeIn,
     ResetPasswordIn,
@@ -38,8 +39,15 @@ def _signed_in(user, status=200, message="ok"):
 @bp.endpoint("/auth/register", methods=["POST"], body=RegisterIn, auth=None, response=LoginOut)
 def register(data):
     """Register a learner (R-1) and sign in."""
-    user = service.register(data)
+    user = service.register(data, request.remote_addr)
     return _signed_in(user, 201, "注册成功")
+
+
+@bp.endpoint("/auth/register-code", methods=["POST"], body=RegisterCodeIn, auth=None)
+def register_code(data):
+    """Send the registration SMS code to the mobile being registered (a registered one gets a notice)."""
+    service.request_register_code(data.mobile, request.remote_addr)
+    return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]}, "验证码已发送，请注意查收")
 
 
 @bp.endpoint("/auth/login", methods=["POST"], body=LoginIn, auth=None, response=LoginOut)

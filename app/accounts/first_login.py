@@ -91,7 +91,7 @@ def send_code(ticket, ip):
 
     user = _user(ticket)
     mobile = mobile_of(user)
-    sms.check_send_limits(mobile, ip)
+    sms.check_send_limits(mobile, ip, "first_login")
     sms.issue_code("first_login", mobile)
     record_event("first_login_code_sent", user, ip)
 

@@ -19,6 +19,8 @@ class RegisterIn(_In):
     password: str = Field(description="密码")
     username: str | None = Field(default=None, description="用户名")
     confirm_true: Literal[True] = Field(description="信息真实性确认")
+    sms_code: str = Field(min_length=1, max_length=10, description="手机验证码")
+    consents: dict[str, str] = Field(description="同意的文件及其版本，如 {\"privacy\": \"2026-11-01\"}")
 
     _name = field_validator("name")(lambda v: rules.clean_name(v))
     _id = field_validator("id_number")(lambda v: rules.clean_id_number(v))
@@ -37,6 +39,12 @@ class RegisterIn(_In):
         if v is not True:
             raise ValueError("请确认所填信息真实有效，它将打印在学时证书上")
         return v
+
+
+class RegisterCodeIn(_In):
+    model_config = ConfigDict(title="手机号有误", extra="forbid", str_max_length=200)
+    mobile: str = Field(description="手机号")
+    _mobile = field_validator("mobile")(lambda v: rules.clean_mobile(v))
 
 
 class LoginIn(_In):

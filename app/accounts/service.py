@@ -2,6 +2,7 @@
 import logging
 
 import peewee
+from flask import current_app
 
 from app import ratelimit
 from app.accounts import first_login, passwords, rules, sms, throttle
@@ -47,14 +48,19 @@ def _pii_columns(id_number, mobile):
             "pii_key_id": c.primary}
 
 
-def create_user(*, name, id_number, mobile, gender, password, username=None, role="learner"):
-    """Insert one account from already-cleaned values; duplicates become 409 with the field."""
+def _check_gender(id_number, gender):
     if id_number and rules.id_gender(id_number) != gender:
         raise ApiError("性别与身份证号不一致，请核对", status=422,
                        data={"fields": {"gender": "性别与身份证号不一致"}})
+
+
+def create_user(*, name, id_number, mobile, gender, password, username=None, role="learner"):
+    """Insert one account from already-cleaned values; duplicates become 409 with the field."""
+    _check_gender(id_number, gender)
     with db.atomic():
         if find_by_id_number(id_number):
-            raise _conflict("id_number", "该身份证号已注册，请直接登录或找回密码")
+            raise _conflict("id_number", "该身份证号已注册，请直接登录或找回密码；如不是本人注册的，"
+                                         "请致电客服申诉，核实身份后为您找回账号")
         if find_by_mobile(mobile):
             raise _conflict("mobile", "该手机号已被其他账号使用")
         if username and User.select().where(User.username == username).exists():
@@ -69,10 +75,39 @@ def create_user(*, name, id_number, mobile, gender, password, username=None, rol
     return user
 
 
-def register(data):
-    """R-1: a learner registers with the data printed on the certificate."""
-    return create_user(name=data.name, id_number=data.id_number, mobile=data.mobile, gender=data.gender,
-                       password=data.password, username=data.username)
+def request_register_code(mobile, ip):
+    """Registration proves the mobile first. A mobile already registered gets a notice, not a code, and the
+    answer to the caller is the same either way (nobody learns whether a number is registered)."""
+    registration_throttle(ip)
+    sms.check_send_limits(mobile, ip, "register")
+    if find_by_mobile(mobile) is None:
+        sms.issue_code("register", mobile)
+    else:
+        sms.notify(mobile, "【继续教育】该手机号已注册平台账号，可直接登录；忘记密码请在登录页“忘记密码”找回。"
+                           "如非本人操作请忽略。")
+
+
+def registration_throttle(ip):
+    """At most REGISTER_IP_HOURLY_LIMIT registration steps an hour from one network address."""
+    count, left = ratelimit.hit(f"register:ip:{ratelimit.opaque(ip)}", 3600)
+    if count > current_app.config["REGISTER_IP_HOURLY_LIMIT"]:
+        raise ApiError(f"该网络注册过于频繁，请 {ratelimit.minutes(left)} 分钟后再试", status=429)
+
+
+def register(data, ip=""):
+    """R-1: a learner registers with the data printed on the certificate, a proven mobile and the consents."""
+    from app import consents
+
+    registration_throttle(ip)
+    consents.require(data.consents)
+    _check_gender(data.id_number, data.gender)  # before the code is used up
+    sms.verify_code("register", data.mobile, data.sms_code)
+    with db.atomic():
+        user = create_user(name=data.name, id_number=data.id_number, mobile=data.mobile, gender=data.gender,
+                           password=data.password, username=data.username)
+        consents.record(user, data.consents, ip)
+    record_event("registered", user, ip)
+    return user
 
 
 def id_number_of(user):
@@ -149,7 +184,7 @@ def _login_code_ok(user, code):
 
 def request_login_code(identifier, ip):
     """An SMS code to the account's own mobile that lets a correct password through any throttle."""
-    sms.check_send_limits((identifier or "").strip(), ip)  # counted before the lookup: same answer for all
+    sms.check_send_limits((identifier or "").strip(), ip, "login")  # before the lookup: one answer for all
     user = find_for_login(identifier)
     if user is None or not user.is_active:
         return
@@ -159,7 +194,7 @@ def request_login_code(identifier, ip):
 
 def request_reset_code(mobile, ip):
     """Send a reset code if the mobile belongs to an account; the answer is the same either way."""
-    sms.check_send_limits(mobile, ip)
+    sms.check_send_limits(mobile, ip, "reset_password")
     user = find_by_mobile(mobile)
     if user is not None and user.is_active:
         sms.issue_code("reset_password", mobile)

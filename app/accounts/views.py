@@ -9,6 +9,7 @@ from app.accounts.schemas import (
     ChangePasswordIn,
     LoginCodeIn,
     LoginIn,
+    RegisterCodeIn,
     RegisterIn,
     ResetCodeIn,
     ResetPasswordIn,
@@ -40,20 +41,49 @@ def _safe_next(target):
 def register():
     error = None
     if request.method == "POST":
-        fields = ["name", "id_number", "mobile", "gender", "password", "username"]
-        data, error = _form(RegisterIn, fields, confirm_true=request.form.get("confirm_true") == "on")
+        fields = ["name", "id_number", "mobile", "gender", "password", "username", "sms_code"]
+        data, error = _form(RegisterIn, fields, confirm_true=request.form.get("confirm_true") == "on",
+                            consents=_accepted_consents())
         if data is not None and request.form.get("password2") != request.form.get("password"):
             data, error = None, ApiError("两次输入的密码不一致", data={"fields": {"password2": "两次输入的密码不一致"}})
         if data is not None:
             try:
-                user = service.register(data)
+                user = service.register(data, request.remote_addr)
             except ApiError as err:
                 error = err
             else:
                 login_session(user)
                 flash("注册成功，欢迎使用！")
                 return redirect(url_for("accounts_pages.account"))
-    return render_template("accounts/register.html", error=error, form=request.form), 422 if error else 200
+    return _register_page(error)
+
+
+def _accepted_consents():
+    from app import consents
+
+    return {k: v for k, v in consents.current().items() if request.form.get("consent_" + k) == "on"}
+
+
+def _register_page(error=None, status=None):
+    from app import consents
+
+    status = status or (error.status if error else 200)
+    return render_template("accounts/register.html", error=error, form=request.form,
+                           documents=consents.DOCUMENTS), status
+
+
+@bp.route("/register/code", methods=["POST"])
+def register_code():
+    """Send the registration code to the mobile typed in the form; the form comes back as it was."""
+    data, error = _form(RegisterCodeIn, ["mobile"])
+    if data is not None:
+        try:
+            service.request_register_code(data.mobile, request.remote_addr)
+        except ApiError as err:
+            error = err
+        else:
+            flash("验证码已发送，请注意查收")
+    return _register_page(error)
 
 
 @bp.route("/login", methods=["GET", "POST"])
