@@ -43,6 +43,18 @@ def register(data):
     return _signed_in(user, 201, "注册成功")
 
 
+@bp.endpoint("/consents", auth=None)
+def consent_documents():
+    """The documents a person accepts at registration or first login, with their current versions."""
+    from flask import url_for
+
+    from app import consents
+
+    return ok([{"key": key, "title": title, "version": version,
+                "url": url_for("consents.document", key=key, _external=True)}
+               for key, (title, version, _) in consents.DOCUMENTS.items()])
+
+
 @bp.endpoint("/auth/register-code", methods=["POST"], body=RegisterCodeIn, auth=None)
 def register_code(data):
     """Send the registration SMS code to the mobile being registered (a registered one gets a notice)."""

@@ -16,4 +16,14 @@ function contact(opts) {
   return get('/contact', undefined, opts)
 }
 
-module.exports = {me, logout, contact}
+/** Send the registration SMS code to the mobile being registered → {resend_after}. */
+function registerCode(mobile) {
+  return post('/auth/register-code', {mobile})
+}
+
+/** The documents to accept (privacy notice, sensitive data) with their versions: [{key, title, version, url}]. */
+function consents(opts) {
+  return get('/consents', undefined, opts)
+}
+
+module.exports = {me, logout, contact, registerCode, consents}
