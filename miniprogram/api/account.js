@@ -26,4 +26,19 @@ function consents(opts) {
   return get('/consents', undefined, opts)
 }
 
-module.exports = {me, logout, contact, registerCode, consents}
+/** Send a password-reset SMS code to a registered mobile (the same answer for any number). */
+function resetCode(mobile) {
+  return post('/auth/reset-code', {mobile})
+}
+
+/** Set a new password with the SMS code; afterwards log in with the mobile and the new password. */
+function resetPassword(mobile, code, password) {
+  return post('/auth/reset-password', {mobile, code, password})
+}
+
+/** Change my password → {token}: the old token ends with every other session, this one is renewed. */
+function changePassword(oldPassword, password) {
+  return post('/me/password', {old_password: oldPassword, password})
+}
+
+module.exports = {me, logout, contact, registerCode, consents, resetCode, resetPassword, changePassword}
