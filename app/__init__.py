@@ -77,6 +77,8 @@ def register_blueprints(app):
     from app.dashboard import api as dashboard_api
     from app.dashboard import views as dashboard_views
     from app.errors import register_error_handlers
+    from app.finance import recon_views as finance_reconciliation
+    from app.finance import staff_views as finance_orders
     from app.learning import api as learning_api
     from app.learning import views as learning_views
     from app.mail import views as mail_views
@@ -112,6 +114,8 @@ def register_blueprints(app):
     app.register_blueprint(dashboard_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(dashboard_views.bp)
     staff.init_app(app)
+    app.register_blueprint(finance_orders.bp)
+    app.register_blueprint(finance_reconciliation.bp)
     register_error_handlers(app)
 
 

@@ -4,7 +4,7 @@ import datetime
 from app.accounts.models import AuthEvent
 from app.db import utcnow
 from app.jobs.clock import periodic
-from app.pay import settle
+from app.pay import refunds, settle
 
 AUTH_EVENT_RETENTION_DAYS = 180
 
@@ -18,7 +18,7 @@ def prune_auth_events():
 
 periodic("settle-pending-orders", 60)(settle.settle_pending_orders)  # no notification after a minute: query
 periodic("close-expired-orders", 60)(settle.close_expired_orders)  # past expires_at: query, else close
-periodic("settle-processing-refunds", 60)(settle.settle_processing_refunds)  # refunds still processing: query
+periodic("settle-processing-refunds", 60)(refunds.settle_processing_refunds)  # refunds still processing: query
 
 
 @periodic("learning-flush", 10)
@@ -27,3 +27,11 @@ def flush_learning():
     from app.learning.flush import flush_dirty
 
     return flush_dirty()
+
+
+@periodic("reconcile-trade-bill", 3600)
+def reconcile_trade_bill():
+    """Hourly: once yesterday's WeChat Pay bill exists (from 10:00 China time), reconcile that day once."""
+    from app.finance.reconcile import reconcile_yesterday
+
+    return reconcile_yesterday()

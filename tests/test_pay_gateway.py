@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.db import utcnow
 from app.errors import ApiError
 from app.learning.models import Project
-from app.pay import gateway, orders, settle
+from app.pay import checkout, gateway, orders, settle
 from app.pay.models import Order, PaymentTransaction
 from app.wechat import keys
 from app.wechat.sandbox import pay_crypto
@@ -111,7 +111,11 @@ def buyer_fixture(app):
 
 @pytest.fixture(name="staff")
 def staff_fixture(app):
-    return make_user(900, role="staff", name="赵老师")
+    from app.staff import roles
+
+    member = make_user(900, role="staff", name="赵老师")
+    roles.grant(member, "finance")
+    return member
 
 
 @pytest.fixture(name="order")
@@ -121,7 +125,7 @@ def order_fixture(project, buyer):
 
 def pay_and_settle(sandbox_api, order):
     """Prepay (native), pay at the sandbox without a notification, settle by query: a paid order."""
-    gateway.prepay(order, "native")
+    checkout.prepay(order, "native")
     paid_at_sandbox(sandbox_api, order)
     assert settle.settle_order(order.order_no) == "paid"
     return reload(order)
@@ -130,7 +134,7 @@ def pay_and_settle(sandbox_api, order):
 # ---- prepay --------------------------------------------------------------------------------------
 
 def test_native_prepay_uses_the_order_number_and_repaying_reuses_it(app, sandbox_api, order, project, buyer):
-    first = gateway.prepay(order, "native")
+    first = checkout.prepay(order, "native")
     assert first["code_url"].startswith("weixin://wxpay/bizpayurl?pr=")
     saved = reload(order)
     assert (saved.pay_channel, saved.payer_appid, saved.code_url) == ("native", app.config["WECHAT_MP_APPID"],
@@ -140,19 +144,19 @@ def test_native_prepay_uses_the_order_number_and_repaying_reuses_it(app, sandbox
     # The learner comes back: the same open order, the same number, the same QR code.
     again_order = orders.create_individual_order(buyer, project.id, None)
     assert again_order.order_no == order.order_no
-    assert gateway.prepay(again_order, "native") == first
+    assert checkout.prepay(again_order, "native") == first
 
     txn = sandbox_txn(sandbox_api, order.order_no)
     assert txn["description"] == project.name and txn["total"] == PRICE
     assert txn["notify_url"] == app.config["PUBLIC_BASE_URL"] + "/pay/wechat/notify"
-    assert txn["time_expire"] == gateway.rfc3339(order.expires_at) and txn["time_expire"].endswith("+08:00")
+    assert txn["time_expire"] == checkout.rfc3339(order.expires_at) and txn["time_expire"].endswith("+08:00")
     assert len(sandbox_api.get("/pay/transactions")["transactions"]) == 1
     assert [r.outcome for r in rows(order, "prepay")] == ["ok", "ok"]
 
 
 @pytest.mark.parametrize("channel, appid_key", [("jsapi", "WECHAT_MP_APPID"), ("mini", "WECHAT_MINI_APPID")])
 def test_jsapi_and_mini_pay_sign_verifies(app, sandbox_api, order, channel, appid_key):
-    params = gateway.prepay(order, channel, openid=OPENID)
+    params = checkout.prepay(order, channel, openid=OPENID)
     assert set(params) == {"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"}
     assert params["appId"] == app.config[appid_key] and params["signType"] == "RSA"
     assert params["package"] == "prepay_id=" + reload(order).prepay_id
@@ -166,10 +170,10 @@ def test_jsapi_and_mini_pay_sign_verifies(app, sandbox_api, order, channel, appi
 
 def test_prepay_needs_an_openid_in_wechat_and_a_known_channel(order):
     with pytest.raises(ApiError) as err:
-        gateway.prepay(order, "jsapi")
+        checkout.prepay(order, "jsapi")
     assert err.value.status == 422
     with pytest.raises(ApiError) as err:
-        gateway.prepay(order, "alipay")
+        checkout.prepay(order, "alipay")
     assert err.value.status == 422
     assert rows() == []  # refused before any call
 
@@ -177,34 +181,34 @@ def test_prepay_needs_an_openid_in_wechat_and_a_known_channel(order):
 def test_prepay_refused_for_expired_paid_or_closed_orders(app, sandbox_api, order):
     Order.update(expires_at=utcnow() - datetime.timedelta(seconds=1)).where(Order.id == order.id).execute()
     with pytest.raises(ApiError) as err:
-        gateway.prepay(order, "native")
+        checkout.prepay(order, "native")
     assert err.value.status == 409 and "重新下单" in err.value.message
     for status in ("paid", "closed"):
         Order.update(status=status, expires_at=utcnow() + datetime.timedelta(minutes=5)).where(
             Order.id == order.id).execute()
         with pytest.raises(ApiError) as err:
-            gateway.prepay(order, "native")
+            checkout.prepay(order, "native")
         assert err.value.status == 409
     assert rows() == [] and sandbox_api.get("/pay/transactions")["transactions"] == []
 
 
 def test_switching_channel_closes_the_opened_order_so_the_learner_orders_again(sandbox_api, order, project, buyer):
-    gateway.prepay(order, "native")  # the QR code on a PC
+    checkout.prepay(order, "native")  # the QR code on a PC
     with pytest.raises(ApiError) as err:
-        gateway.prepay(order, "jsapi", openid=OPENID)  # then inside WeChat: the same number cannot change payer
+        checkout.prepay(order, "jsapi", openid=OPENID)  # then inside WeChat: the same number cannot change payer
     assert (err.value.status, err.value.code) == (409, "order_closed")
     assert reload(order).status == "closed" and sandbox_txn(sandbox_api, order.order_no)["trade_state"] == "CLOSED"
     again = orders.create_individual_order(buyer, project.id, None)
     assert again.order_no != order.order_no
-    assert gateway.prepay(again, "jsapi", openid=OPENID)["package"].startswith("prepay_id=")
+    assert checkout.prepay(again, "jsapi", openid=OPENID)["package"].startswith("prepay_id=")
 
 
 def test_prepay_of_an_order_already_paid_at_wechat_queues_a_settle(app, sandbox_api, order, drain):
-    gateway.prepay(order, "native")
+    checkout.prepay(order, "native")
     paid_at_sandbox(sandbox_api, order)
     Order.update(prepaid_at=None).where(Order.id == order.id).execute()  # as if our save had been lost
     with pytest.raises(ApiError) as err:
-        gateway.prepay(order, "native")
+        checkout.prepay(order, "native")
     assert err.value.status == 409 and err.value.data["wechat_code"] == "ORDERPAID"
     drain()
     assert reload(order).status == "paid"
@@ -214,7 +218,7 @@ def test_prepay_of_an_order_already_paid_at_wechat_queues_a_settle(app, sandbox_
 
 def test_query_and_close(app, sandbox_api, order):
     assert gateway.query("CE0000000000000000NONE") is None
-    gateway.prepay(order, "native")
+    checkout.prepay(order, "native")
     assert gateway.query(order.order_no)["trade_state"] == "NOTPAY"
     gateway.close(order.order_no)
     gateway.close(order.order_no)  # closing again is fine
@@ -233,12 +237,12 @@ def test_query_and_close(app, sandbox_api, order):
 def test_wechat_5xx_becomes_a_clear_error_and_is_recorded(app, sandbox_api, order):
     sandbox_api.post("/failures", {"path_prefix": "/v3/pay/transactions/native", "times": 1, "http_status": 500})
     with pytest.raises(gateway.Unavailable) as err:
-        gateway.prepay(order, "native")
+        checkout.prepay(order, "native")
     assert (err.value.status, err.value.message) == (502, "支付服务暂时不可用，请稍后重试")
     [row] = rows(order, "prepay")
     assert (row.status_code, row.outcome, row.verified) == (500, "SYSTEM_ERROR", None)
     assert reload(order).prepaid_at is None
-    assert "code_url" in gateway.prepay(order, "native")  # the next try goes through
+    assert "code_url" in checkout.prepay(order, "native")  # the next try goes through
 
 
 def test_network_error_becomes_a_clear_error_and_is_recorded(app_factory, project, buyer):
@@ -246,7 +250,7 @@ def test_network_error_becomes_a_clear_error_and_is_recorded(app_factory, projec
     with other.app_context():
         order = orders.create_individual_order(buyer, project.id, None)
         with pytest.raises(gateway.Unavailable) as err:
-            gateway.prepay(order, "native")
+            checkout.prepay(order, "native")
         assert err.value.status == 502
         [row] = rows(order)
         assert (row.kind, row.status_code, row.outcome) == ("prepay", None, "network_error")
@@ -258,7 +262,7 @@ def test_the_client_is_built_once_per_app(app):
 
 
 def test_every_detail_is_free_of_secrets(app, sandbox_api, order):
-    gateway.prepay(order, "jsapi", openid=OPENID)
+    checkout.prepay(order, "jsapi", openid=OPENID)
     paid_at_sandbox(sandbox_api, order)
     settle.settle_order(order.order_no)
     text = " ".join(r.detail for r in rows())

@@ -8,7 +8,7 @@ from app.db import utcnow
 from app.errors import ApiError
 from app.jobs.clock import tick
 from app.learning.models import Enrollment
-from app.pay import gateway, settle
+from app.pay import checkout, settle
 from app.pay.models import Order, PaymentTransaction
 from app.wechat import login
 from app.wechat.models import WechatMessage
@@ -48,7 +48,7 @@ def acknowledged(sandbox_api, order, count=1):
 @pytest.fixture
 def opened(live_server, order):
     """An order opened at WeChat Pay after the live app is up (so notify_url points at it)."""
-    gateway.prepay(order, "native")
+    checkout.prepay(order, "native")
     return reload(order)
 
 
@@ -81,7 +81,7 @@ def test_twenty_concurrent_copies_change_the_order_once_and_send_one_message(app
     wx = sandbox_api.post("/users", {"nickname": "小王"})
     mp_appid = app.config["WECHAT_MP_APPID"]
     login.bind(login.identity_for("mp", mp_appid, wx["openids"][mp_appid]), buyer)
-    gateway.prepay(order, "native")
+    checkout.prepay(order, "native")
 
     paid_at_sandbox(sandbox_api, order, notify="duplicate", copies=20)
     log = acknowledged(sandbox_api, order, 20)
@@ -155,7 +155,7 @@ def test_correctly_signed_but_wrong_content_is_refused(app, sandbox, sandbox_api
 
 
 def test_mini_paid_order_refuses_the_official_account_appid(app, sandbox, sandbox_api, live_server, order):
-    gateway.prepay(order, "mini", openid="oMiniPayer000000000000000001")
+    checkout.prepay(order, "mini", openid="oMiniPayer000000000000000001")
     txn = paid_at_sandbox(sandbox_api, order)
     assert txn["appid"] == app.config["WECHAT_MINI_APPID"]
     forged = {**txn, "appid": app.config["WECHAT_MP_APPID"]}  # ours, but not the one this order was paid with
@@ -223,7 +223,7 @@ def test_expired_order_is_closed_at_wechat_and_here(app, sandbox_api, opened, dr
     assert sandbox_txn(sandbox_api, opened.order_no)["trade_state"] == "CLOSED"
     assert [r.kind for r in rows(opened)] == ["prepay", "query", "close"]
     with pytest.raises(ApiError) as err:
-        gateway.prepay(opened, "native")
+        checkout.prepay(opened, "native")
     assert err.value.status == 409
 
 

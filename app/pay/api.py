@@ -52,10 +52,10 @@ def openid_for(user, channel):
 
 def pay_order(order, channel):
     """Prepay through WeChat Pay; the same order number every time the learner pays again."""
-    from app.pay import gateway
+    from app.pay import checkout
 
     openid = openid_for(current_user(), channel) if channel in ("jsapi", "mini") else None
-    return gateway.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
+    return checkout.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
 
 
 @bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=None)
@@ -149,17 +149,29 @@ def group_orders():
 
 @bp.endpoint("/staff/orders/<order_no>", auth="staff")
 def staff_order(order_no):
-    """Staff: look up an order with its seats."""
+    """Staff (finance, service desk): look up an order with its seats."""
+    from app.staff.frame import require_role
+
+    require_role("finance", "service_desk")
     return ok(orders.order_view(find_order(order_no), with_seats=True))
 
 
 @bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
 def staff_refund(order_no, data):
-    """Staff: refund a whole order or some seats (seats in use need override)."""
-    from app.pay import settle
+    """Staff (finance): refund a whole order or some seats (seats in use need override); audited."""
+    from app.pay import refunds
+    from app.staff import audit
+    from app.staff.frame import require_role
 
+    staff = require_role("finance")
     order = find_order(order_no)
-    refund = settle.refund_seats(order, data.seat_ids, data.reason, current_user(), override=data.override)
+    before = {"status": order.status, "refunded_fen": order.refunded_fen}
+    refund = refunds.refund_seats(order, data.seat_ids, data.reason, staff, override=data.override)
+    fresh = Order.get_by_id(order.id)
+    audit.record("order.refund", "order", order.order_no, before,
+                 {"status": fresh.status, "refunded_fen": fresh.refunded_fen},
+                 {"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen,
+                  "seat_ids": refunds.seat_ids_of(refund), "reason": data.reason, "override": refund.override})
     return ok({"out_refund_no": refund.out_refund_no, "amount_fen": refund.amount_fen, "status": refund.status},
               "退款已提交，结果以微信支付通知为准", 201)
 

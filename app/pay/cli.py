@@ -107,14 +107,24 @@ def query(order_no, settle):
 @click.option("--override", is_flag=True, help="Refund seats whose learner started learning or holds a certificate.")
 def refund(order_no, seats, reason, override):
     """Refund a whole order or some seats as ONE WeChat refund (at most 50 per payment: batch seats)."""
-    from app.pay import settle
+    from app.pay import refunds
 
     with db.connection_context():
         order = _order(order_no)
         try:
-            row = settle.refund_seats(order, list(seats) or None, reason, None, override=override)
+            before = {"status": order.status, "refunded_fen": order.refunded_fen}
+            row = refunds.refund_seats(order, list(seats) or None, reason, None, override=override)
         except ApiError as err:
             raise click.ClickException(f"refund refused ({err.code}): {_english(err)}") from None
+        from app.pay.models import Order
+        from app.staff import audit
+
+        fresh = Order.get_by_id(order.id)
+        audit.record("order.refund", "order", order.order_no, before,
+                     {"status": fresh.status, "refunded_fen": fresh.refunded_fen},
+                     {"out_refund_no": row.out_refund_no, "amount_fen": row.amount_fen,
+                      "seat_ids": refunds.seat_ids_of(row), "reason": reason, "override": row.override,
+                      "by": "operator command"})
         click.echo(f"refund {row.out_refund_no}: {row.status}, {_yuan(row.amount_fen)} yuan, seats {row.seat_ids}")
 
 
@@ -122,13 +132,32 @@ def refund(order_no, seats, reason, override):
 @click.argument("out_refund_no")
 def settle_refund(out_refund_no):
     """Query a processing refund now (sent again if WeChat Pay does not know it)."""
-    from app.pay import settle
+    from app.pay import refunds
 
     with db.connection_context():
         try:
-            click.echo(f"refund {out_refund_no}: {settle.settle_refund(out_refund_no)}")
+            click.echo(f"refund {out_refund_no}: {refunds.settle_refund(out_refund_no)}")
         except ApiError as err:
             raise click.ClickException(f"WeChat Pay call failed: {err.code}") from None
+
+
+@pay_cli.command("reconcile")
+@click.argument("bill_date", type=click.DateTime(formats=["%Y-%m-%d"]))
+def reconcile(bill_date):
+    """Download the trade bill of BILL_DATE (China time) and list its differences (the daily job does yesterday)."""
+    from app.finance import reconcile as reconciling
+    from app.finance.models import ReconciliationDiff
+
+    with db.connection_context():
+        run = reconciling.run_day(bill_date.date())
+        from app.staff import audit
+
+        audit.record("reconcile.run", "bill_date", run.bill_date.isoformat(), None, {"status": run.status},
+                     {"by": "operator command"})
+        click.echo(f"{run.bill_date}: {run.status} {run.error}".rstrip())
+        for diff in ReconciliationDiff.select().where(ReconciliationDiff.run == run.id).order_by(ReconciliationDiff.id):
+            click.echo(f"  #{diff.id} {diff.kind} {diff.out_trade_no} {diff.out_refund_no} ours={diff.our_fen} "
+                       f"bill={diff.bill_fen} {diff.status}")
 
 
 ENGLISH = {"seat_in_use": "seats in use (learning started or certificate issued): use --override",

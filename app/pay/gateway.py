@@ -1,4 +1,5 @@
-"""WeChat Pay v3 behind a small contract: prepay, query, close, refund, query a refund, verify a notification.
+"""WeChat Pay v3 behind a small contract: the recorded call, query, close, refund, query a refund, verify a
+notification. Prepay is in checkout.py (it needs settle.py, which needs this module), bills in bills.py.
 
 One `WeChatPay` (wechatpayv3, public-key mode) per app, pointed at WECHATPAY_GATEWAY. Every call to WeChat
 Pay is recorded as a PaymentTransaction row (direction "out"), failed ones included; the notify endpoint
@@ -9,7 +10,6 @@ import base64
 import datetime
 import json
 import logging
-import secrets
 import time
 from pathlib import Path
 
@@ -19,14 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from flask import current_app
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from app.db import utcnow
 from app.errors import ApiError
 from app.pay.models import Order, PaymentTransaction
 from app.wechat import keys
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("jsapi", "mini", "native")
 NOTIFY_PATH = "/pay/wechat/notify"
 MAX_CLOCK_SKEW = 300  # seconds: WeChat Pay's five minutes
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
@@ -133,7 +131,7 @@ def _parse(text):
         return {"raw": text[:200]}
 
 
-def _call(kind, order_id, func, summary, **kwargs):
+def call(kind, order_id, func, summary, **kwargs):
     """Call the SDK, record the call, return (http status, parsed body); 5xx/network → Unavailable."""
     try:
         status, text = func(**kwargs)
@@ -164,137 +162,29 @@ def _answer_summary(body):
     return summary
 
 
-def _refused(kind, status, body, message=None, user_status=502):
+def refused(kind, status, body, message=None, user_status=502):
     return Refused(kind, status, body.get("code", ""), body.get("message", ""), message, user_status)
-
-
-# ---- prepay --------------------------------------------------------------------------------------
-
-def rfc3339(naive_utc):
-    """A stored naive-UTC time as WeChat wants it: RFC 3339 in +08:00."""
-    return naive_utc.replace(tzinfo=datetime.UTC).astimezone(CST).isoformat(timespec="seconds")
-
-
-def payable_problem(order, now=None):
-    """Why this order cannot be paid now (a user message), or None."""
-    if order.status == "paid" or order.status.endswith("refunded"):
-        return "该订单已支付，无需重复付款"
-    if order.status != "pending":
-        return "该订单已关闭，请重新下单"
-    if order.expires_at <= (now or utcnow()):
-        return "该订单已超过支付时限，请重新下单"
-    return None
-
-
-def _payer(channel, openid):
-    """(appid, pay type) of a channel; jsapi and mini need the payer's openid."""
-    cfg = current_app.config
-    if channel not in CHANNELS:
-        raise ApiError("不支持的支付方式", status=422)
-    if channel != "native" and not openid:
-        raise ApiError("请在微信中打开后再支付", status=422)
-    if channel == "mini":
-        return cfg["WECHAT_MINI_APPID"], WeChatPayType.MINIPROG
-    return cfg["WECHAT_MP_APPID"], WeChatPayType.JSAPI if channel == "jsapi" else WeChatPayType.NATIVE
-
-
-def _same_payer(order, channel, appid, openid):
-    """A repeat prepay must carry the same content as the first (same out_trade_no)."""
-    if not order.prepaid_at:
-        return True
-    return (order.pay_channel, order.payer_appid, order.payer_openid) == (channel, appid, openid or "")
-
-
-def prepay(order, channel, openid=None, client_ip=None):
-    """Open (or reopen) the order at WeChat Pay; returns the front end's payment parameters.
-
-    `client_ip` is accepted for H5 later; it is not sent, so a repeat prepay carries identical content.
-    """
-    order = Order.get_by_id(order.id)
-    problem = payable_problem(order)
-    if problem:
-        raise ApiError(problem, code="conflict", status=409)
-    appid, pay_type = _payer(channel, openid)
-    if not _same_payer(order, channel, appid, openid):
-        raise _abandoned(order, "该订单已在其他设备或方式发起支付，已为您关闭，请重新下单")
-    status, body = _prepay_call(order, channel, appid, pay_type, openid)
-    if status != 200:
-        raise _prepay_refusal(order, status, body)
-    Order.update(pay_channel=channel, payer_appid=appid, payer_openid=openid or "", prepay_id=body.get("prepay_id", ""),
-                 code_url=body.get("code_url", ""), prepaid_at=utcnow(), updated_at=utcnow()).where(
-        Order.id == order.id).execute()
-    if channel == "native":
-        return {"code_url": body["code_url"]}
-    return pay_params(appid, body["prepay_id"])
-
-
-def _prepay_call(order, channel, appid, pay_type, openid):
-    from app.learning.models import Project
-
-    project = Project.get_by_id(order.project_id)
-    kwargs = {"description": project.name[:127], "out_trade_no": order.order_no,
-              "amount": {"total": order.amount_fen, "currency": "CNY"}, "time_expire": rfc3339(order.expires_at),
-              "notify_url": notify_url(), "appid": appid, "pay_type": pay_type}
-    if openid:
-        kwargs["payer"] = {"openid": openid}
-    summary = {"out_trade_no": order.order_no, "channel": channel, "appid": appid, "amount": order.amount_fen}
-    return _call("prepay", order.id, client().pay, summary, **kwargs)
-
-
-def _abandoned(order, message):
-    """Close an order that cannot be paid as asked (at WeChat Pay first): the learner orders again.
-
-    The same out_trade_no cannot be prepaid with other content (channel, payer), so the order is closed
-    and a new order gets a new number; if it was paid meanwhile it is settled paid instead.
-    """
-    from app.pay import settle
-
-    outcome = settle.abandon_order(order)
-    if outcome == "paid":
-        return ApiError("该订单已支付，无需重复付款", code="conflict", status=409)
-    return ApiError(message, code="order_closed", status=409)
-
-
-def _prepay_refusal(order, status, body):
-    code = body.get("code")
-    log.warning("WeChat Pay refused prepay of %s: %s %s", order.order_no, code, body.get("message"))
-    if code == "ORDERPAID":
-        from app.pay import settle
-
-        settle.queue_settle([order.order_no])
-        return _refused("prepay", status, body, "该订单已支付，正在确认支付结果，请稍后刷新", 409)
-    if code in ("ORDER_CLOSED", "INVALID_REQUEST"):
-        return _abandoned(order, "该订单已无法支付，已为您关闭，请重新下单")
-    return _refused("prepay", status, body)
-
-
-def pay_params(appid, prepay_id):
-    """What WeixinJSBridge / wx.requestPayment need, with paySign by the merchant key."""
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-    package = f"prepay_id={prepay_id}"
-    return {"appId": appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA",
-            "paySign": client().sign([appid, timestamp, nonce, package])}
 
 
 # ---- query, close, refund ------------------------------------------------------------------------
 
 def query(order_no):
     """The transaction as WeChat Pay knows it, or None when WeChat has no such order."""
-    status, body = _call("query", _order_id(order_no), client().query, {"out_trade_no": order_no},
+    status, body = call("query", _order_id(order_no), client().query, {"out_trade_no": order_no},
                          out_trade_no=order_no)
     if status == 404:
         return None
     if status != 200:
-        raise _refused("query", status, body)
+        raise refused("query", status, body)
     return body
 
 
 def close(order_no):
     """Close an unpaid order at WeChat Pay (closing again is fine). Refused(ORDERPAID) if it was paid."""
-    status, body = _call("close", _order_id(order_no), client().close, {"out_trade_no": order_no},
+    status, body = call("close", _order_id(order_no), client().close, {"out_trade_no": order_no},
                          out_trade_no=order_no)
     if status not in (200, 204):
-        raise _refused("close", status, body)
+        raise refused("close", status, body)
 
 
 def refund(order, out_refund_no, amount_fen, reason):
@@ -307,9 +197,9 @@ def refund(order, out_refund_no, amount_fen, reason):
     else:
         kwargs["out_trade_no"] = order.order_no
     summary = {"out_trade_no": order.order_no, "out_refund_no": out_refund_no, "refund": amount_fen}
-    status, body = _call("refund", order.id, client().refund, summary, **kwargs)
+    status, body = call("refund", order.id, client().refund, summary, **kwargs)
     if status != 200:
-        raise _refused("refund", status, body, f"微信支付未受理退款：{body.get('message') or body.get('code')}", 409)
+        raise refused("refund", status, body, f"微信支付未受理退款：{body.get('message') or body.get('code')}", 409)
     return body
 
 
@@ -318,12 +208,12 @@ def query_refund(out_refund_no):
     from app.pay.models import Refund
 
     row = Refund.select(Refund.order).where(Refund.out_refund_no == out_refund_no).first()
-    status, body = _call("refund_query", row.order_id if row else None, client().query_refund,
+    status, body = call("refund_query", row.order_id if row else None, client().query_refund,
                          {"out_refund_no": out_refund_no}, out_refund_no=out_refund_no)
     if status == 404:
         return None
     if status != 200:
-        raise _refused("refund_query", status, body)
+        raise refused("refund_query", status, body)
     return body
 
 

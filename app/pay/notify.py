@@ -11,7 +11,7 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.pay import gateway, settle
+from app.pay import gateway, refunds, settle
 from app.security import csrf_exempt
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def dispatch(notice):
     if event_type == "TRANSACTION.SUCCESS":
         return settle.apply_paid(resource.get("out_trade_no"), resource, "notify")
     if event_type.startswith("REFUND."):
-        return settle.apply_refund(resource, "notify")
+        return refunds.apply_refund(resource, "notify")
     log.info("WeChat Pay notification %s ignored", event_type)
     return "ignored"
 

@@ -163,29 +163,3 @@ def group_orders():
 def order_detail(order_no):
     order = find_order(order_no)
     return render_template("pay/order.html", order=orders.order_view(order, with_seats=True))
-
-
-@bp.route("/staff/orders", methods=["GET", "POST"])
-@page("staff")
-def staff_orders():
-    """Staff: look up an order, refund it whole or per seat."""
-    from app.pay import settle
-    from app.pay.schemas import RefundIn
-
-    q = request.values.get("q", "").strip()[:32]
-    found, error = None, None
-    if q:
-        order = find_order(q)
-        if request.method == "POST":
-            try:
-                data = parse_model(RefundIn, {"seat_ids": [int(x) for x in request.form.getlist("seat_id")] or None,
-                                              "reason": request.form.get("reason", ""),
-                                              "override": request.form.get("override") == "on"})
-                refund = settle.refund_seats(order, data.seat_ids, data.reason, current_user(), data.override)
-                amount = orders.yuan(refund.amount_fen)
-                flash(f"退款 {refund.out_refund_no} 已提交（¥{amount}），结果以微信支付通知为准")
-                return redirect(url_for("pay_pages.staff_orders", q=q))
-            except ApiError as err:
-                error = err
-        found = orders.order_view(order, with_seats=True)
-    return render_template("pay/staff_orders.html", q=q, found=found, error=error)

@@ -10,6 +10,8 @@ WECHATPAY_PUBLIC_KEY_ID in Wechatpay-Serial, so the real wechatpayv3 SDK accepts
     POST /v3/pay/transactions/out-trade-no/{no}/close           close (204)
     POST /v3/refund/domestic/refunds                            refund (PROCESSING)
     GET  /v3/refund/domestic/refunds/{out_refund_no}            query a refund
+    GET  /v3/bill/tradebill?bill_date=&bill_type=&tar_type=     apply for a trade bill (pay_bills)
+    GET  /v3/billdownload/file?token=                           download it (gzip or plain; not signed)
     GET  /v3/certificates                                       500 SYSTEM_ERROR, like merchant accounts
          opened since 2024 that must use public-key mode (the sandbox has no platform certificate)
 
@@ -18,10 +20,11 @@ payment sheet in pay_pages (both nested under this blueprint).
 """
 from flask import Blueprint, Response, current_app, request
 
-from app.wechat.sandbox import pay_control, pay_pages, pay_refunds, pay_store
+from app.wechat.sandbox import pay_bills, pay_control, pay_pages, pay_refunds, pay_store
 from app.wechat.sandbox.pay_crypto import PayError, check_merchant_request, dumps, platform_headers
 
 bp = Blueprint("sandbox_pay", __name__)
+DOWNLOAD_PATH = "/v3/billdownload/file"
 bp.register_blueprint(pay_control.bp)
 bp.register_blueprint(pay_pages.bp)
 
@@ -55,7 +58,7 @@ def _check_signature():
 
 @bp.after_request
 def _sign_answer(response):
-    if _is_api():
+    if _is_api() and request.path != DOWNLOAD_PATH:  # WeChat does not sign bill files
         response.headers.update(platform_headers(response.get_data(as_text=True)))
     return response
 
@@ -112,6 +115,17 @@ def refund():
 @bp.get("/v3/refund/domestic/refunds/<out_refund_no>")
 def query_refund(out_refund_no):
     return answer(pay_refunds.refund_view(pay_control.complete_if_due(out_refund_no)))
+
+
+@bp.get("/v3/bill/tradebill")
+def trade_bill():
+    return answer(pay_bills.apply(request.args, request.host_url))
+
+
+@bp.get(DOWNLOAD_PATH)
+def download_bill():
+    data, content_type = pay_bills.download(request.args.get("token"))
+    return Response(data, content_type=content_type)
 
 
 @bp.get("/v3/certificates")

@@ -6,6 +6,7 @@ with the cashier pages: pay an order and notify, complete a refund and notify.
     POST /_sandbox/pay/refunds/<no>/complete {notify?, delay_seconds?, copies?, status?}
     POST /_sandbox/pay/notify-again       {out_trade_no | out_refund_no, notify?, delay_seconds?, copies?}
     POST /_sandbox/pay/expire             {out_trade_no}
+    POST /_sandbox/pay/bill-amount        {out_trade_no, total (fen) | null}: the trade bill reports another amount
     POST /_sandbox/pay/check-paysign      {appId, timeStamp, nonceStr, package, paySign}
     GET  /_sandbox/pay/transactions[?out_trade_no=]   GET /_sandbox/pay/refunds[?out_trade_no=]
     GET  /_sandbox/pay/notifications[?out_trade_no=&event_type=&notification_id=]
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 from flask import Blueprint, jsonify, request
 
-from app.wechat.sandbox import pay_notify, pay_refunds, pay_store
+from app.wechat.sandbox import pay_bills, pay_notify, pay_refunds, pay_store
 from app.wechat.sandbox.pay_crypto import PayError, verify_pay_sign
 
 bp = Blueprint("sandbox_pay_control", __name__)
@@ -143,6 +144,16 @@ def notify_again():
 def expire():
     order = pay_store.expire_now(_json().get("out_trade_no"))
     return jsonify(transaction=pay_store.transaction_view(order), time_expire=order["time_expire"])
+
+
+@bp.post("/_sandbox/pay/bill-amount")
+def bill_amount():
+    data = _json()
+    total = data.get("total")
+    if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
+        raise PayError(400, "PARAM_ERROR", "total 必须是非负整数（分）或 null")
+    pay_bills.plant_amount(data.get("out_trade_no"), total)
+    return jsonify(out_trade_no=data.get("out_trade_no"), bill_total=total)
 
 
 @bp.post("/_sandbox/pay/check-paysign")
