@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
@@ -39,7 +38,8 @@ def _server_env(app):
                ARGON2_TIME_COST="1", ARGON2_MEMORY_KIB="64", ARGON2_PARALLELISM="1",
                WECHAT_SANDBOX_URL=cfg["WECHAT_SANDBOX_URL"], WECHAT_API_BASE=cfg["WECHAT_API_BASE"],
                WECHAT_OPEN_BASE=cfg["WECHAT_OPEN_BASE"], WECHATPAY_GATEWAY=cfg["WECHATPAY_GATEWAY"],
-               WECHAT_SANDBOX_DIR=cfg["WECHAT_SANDBOX_DIR"], WECHATPAY_PRIVATE_KEY_PATH=cfg["WECHATPAY_PRIVATE_KEY_PATH"],
+               WECHAT_SANDBOX_DIR=cfg["WECHAT_SANDBOX_DIR"],
+               WECHATPAY_PRIVATE_KEY_PATH=cfg["WECHATPAY_PRIVATE_KEY_PATH"],
                WECHATPAY_PUBLIC_KEY_PATH=cfg["WECHATPAY_PUBLIC_KEY_PATH"])
     return env
 
