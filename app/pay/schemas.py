@@ -42,7 +42,7 @@ class OrderIn(BaseModel):
 
 class PayIn(BaseModel):
     model_config = ConfigDict(title="支付方式有误", extra="forbid", str_max_length=200)
-    channel: Literal["jsapi", "mini", "native"] = Field(description="支付方式")
+    channel: Literal["jsapi", "mini", "native", "h5"] = Field(description="支付方式（h5：微信外的手机浏览器）")
 
 
 class GroupCheckIn(BaseModel):
