@@ -19,6 +19,7 @@ def create_app(test_config=None):
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
     register_logging(app)
+    register_routing(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -51,6 +52,12 @@ def register_logging(app):
         root.setLevel(logging.INFO)
 
 
+def register_routing(app):
+    from app.api import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def register_extensions(app):
     from app import db, jobs, pii, redis_client, security
     from app.accounts import passwords
@@ -74,14 +81,21 @@ def register_blueprints(app):
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
     from app.api import API_PREFIX, ApiBlueprint, register_meta_routes
+    from app.bulk import api as bulk_api
+    from app.bulk import staff_views as bulk_staff_views
+    from app.bulk import views as bulk_views
     from app.certs import api as certs_api
     from app.certs import views as certs_views
+    from app.consents import views as consents_views
     from app.core import views as core_views
+    from app.dashboard import api as dashboard_api
+    from app.dashboard import views as dashboard_views
     from app.errors import register_error_handlers
     from app.finance import recon_views as finance_reconciliation
     from app.finance import staff_views as finance_orders
     from app.learning import api as learning_api
     from app.learning import views as learning_views
+    from app.mail import views as mail_views
     from app.pay import api as pay_api
     from app.pay import notify as pay_notify
     from app.pay import views as pay_views
@@ -112,6 +126,13 @@ def register_blueprints(app):
     app.register_blueprint(units_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(units_views.bp)
     app.register_blueprint(units_staff.bp)
+    app.register_blueprint(mail_views.bp)
+    app.register_blueprint(consents_views.bp)
+    app.register_blueprint(bulk_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(bulk_views.bp)
+    app.register_blueprint(bulk_staff_views.bp)
+    app.register_blueprint(dashboard_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(dashboard_views.bp)
     staff.init_app(app)
     app.register_blueprint(finance_orders.bp)
     app.register_blueprint(finance_reconciliation.bp)

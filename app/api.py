@@ -1,12 +1,16 @@
 """The /api/v1 contract: one envelope, pydantic-validated input, an OpenAPI document built from the code."""
 import functools
+import json
 
 import pydantic
 from flask import Blueprint, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from app.errors import HTTP_CODES, ApiError, envelope
 
 API_PREFIX = "/api/v1"
+DB_INT_MAX = 2**31 - 1  # PostgreSQL's integer; ids and counts in paths and bodies stay below it
+JSON_MAX_DEPTH = 20  # our deepest body is 3 levels; deeper nesting is an attack on the parser
 
 # Messages for pydantic's error types, in the words a learner understands.
 _FIELD_MESSAGES = {
@@ -44,39 +48,73 @@ def field_errors(exc):
             message = "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
         elif kind == "string_too_long":
             message = f"最多 {ctx.get('max_length')} 个字符"
+        elif err.get("input") is None and kind.endswith("_type"):
+            message = "必填"  # an empty form field or a JSON null, not a value of the wrong type
         else:
             message = _FIELD_MESSAGES.get(kind, "格式不正确")
         fields.setdefault(name, message)
     return fields
 
 
-def parse_model(model, payload):
-    """Validate a dict with a pydantic model, raising ApiError(422) with per-field messages."""
+def parse_model(model, payload, strict=False):
+    """Validate a dict with a pydantic model, raising ApiError(422) with per-field messages.
+
+    JSON bodies are validated strictly (`true` is not the integer 1, "5" is not 5); HTML forms, whose
+    values are all text, are not.
+    """
     if not isinstance(payload, dict):
         raise ApiError("请求体必须是 JSON 对象", status=400)
     try:
-        return model.model_validate(payload)
+        return model.model_validate(payload, strict=strict)
     except pydantic.ValidationError as exc:
         fields = field_errors(exc)
-        first = next(iter(fields.items()))
-        title = model.model_config.get("title") or "提交的信息有误"
-        raise ApiError(f"{title}：{_label(model, first[0])}{first[1]}", status=422,
-                       data={"fields": fields}) from None
+        raise ApiError(error_summary(model, fields), status=422, data={"fields": fields}) from None
 
 
-def _label(model, name):
+def error_summary(model, fields):
+    """One line for the banner: the first problem with its field's label (once), and how many more."""
+    name, message = next(iter(fields.items()))
+    title = model.model_config.get("title") or "提交的信息有误"
     field = model.model_fields.get(name)
-    return (field.description + " ") if field is not None and field.description else ""
+    label = field.description if field is not None and field.description else ""
+    first = message if not label or message.startswith(label) else f"{label}{message}"
+    more = f"（另有 {len(fields) - 1} 处需修改）" if len(fields) > 1 else ""
+    return f"{title}：{first}{more}"
 
 
 def json_body():
     """The request's JSON object, or a clear 4xx."""
     if not request.is_json:
         raise ApiError("请以 JSON 格式提交（Content-Type: application/json）", status=415)
-    payload = request.get_json(silent=True)
+    return load_json(request.get_data(as_text=True))
+
+
+def load_json(text):
+    """Parse a request body: valid JSON, at most JSON_MAX_DEPTH deep, no NUL characters."""
+    try:
+        payload = json.loads(text or "null")
+    except (ValueError, RecursionError):
+        raise ApiError("请求体不是有效的 JSON", status=400) from None
     if payload is None:
         raise ApiError("请求体不是有效的 JSON", status=400)
+    _check_json(payload)
     return payload
+
+
+def _check_json(payload):
+    """Refuse nesting deeper than JSON_MAX_DEPTH and text with NUL (PostgreSQL cannot store it)."""
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > JSON_MAX_DEPTH:
+            raise ApiError("请求体嵌套过深", status=400)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((k, depth) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise ApiError("提交的内容含有不允许的控制字符", status=400)
 
 
 class ApiBlueprint(Blueprint):
@@ -99,7 +137,7 @@ class ApiBlueprint(Blueprint):
                     request.max_content_length = max_body
                 require(auth)
                 if body is not None:
-                    kwargs["data"] = parse_model(body, json_body())
+                    kwargs["data"] = parse_model(body, json_body(), strict=True)
                 return view(*args, **kwargs)
 
             wrapper.openapi = {"methods": list(methods), "body": body or doc_body, "auth": doc_auth or auth,
@@ -128,7 +166,7 @@ def openapi_document(app):
                   "responses": _responses(spec, schemas)}
             if rule.arguments:
                 op["parameters"] = [{"name": a, "in": "path", "required": True, "schema": {
-                    "type": "integer" if type(rule._converters[a]).__name__ == "IntegerConverter" else "string"}}
+                    **_path_schema(rule._converters[a])}}
                     for a in sorted(rule.arguments)]
             if spec["auth"] in ("user", "staff"):
                 op["security"] = [{"bearer": []}, {"cookie": []}]
@@ -153,6 +191,19 @@ def openapi_document(app):
         },
         "x-error-codes": {code: message for code, message in HTTP_CODES.values()},
     }
+
+
+def _path_schema(converter):
+    if isinstance(converter, IntegerConverter):
+        return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+    return {"type": "string"}
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: 0 … 2^31-1 (a database id fits); anything larger is simply not found."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=DB_INT_MAX, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def _schema_ref(model, schemas):

@@ -5,6 +5,7 @@ still has its development value; see `check_production`.
 """
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-key-not-for-production"
@@ -30,6 +31,7 @@ class Config:
         e = os.environ
         self.APP_ENV = env or e.get("APP_ENV", "development")
         self.SECRET_KEY = e.get("SECRET_KEY", DEV_SECRET)
+        self.FLASK_DEBUG = _bool(e.get("FLASK_DEBUG"))
         self.DATABASE_URL = e.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'app.sqlite3'}")
         # Connections kept per process for PostgreSQL (0: connect per request without a pool).
         self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)
@@ -52,7 +54,13 @@ class Config:
         # Login throttling.
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
         self.LOGIN_IP_MAX_FAILURES = _int("LOGIN_IP_MAX_FAILURES", 30)
-        self.LOGIN_LOCK_SECONDS = _int("LOGIN_LOCK_SECONDS", 15 * 60)
+        # Failures fade after LOGIN_FAIL_WINDOW; past the free ones each makes the next attempt wait,
+        # doubling from LOGIN_BASE_DELAY up to LOGIN_MAX_DELAY (app/accounts/throttle.py).
+        self.LOGIN_FAIL_WINDOW = _int("LOGIN_FAIL_WINDOW", 3600)
+        # Registration steps (code requests and submissions) per network address and hour.
+        self.REGISTER_IP_HOURLY_LIMIT = _int("REGISTER_IP_HOURLY_LIMIT", 30)
+        self.LOGIN_BASE_DELAY = _int("LOGIN_BASE_DELAY", 30)
+        self.LOGIN_MAX_DELAY = _int("LOGIN_MAX_DELAY", 15 * 60)
         # SMS codes.
         self.SMS_PROVIDER = e.get("SMS_PROVIDER", "outbox")
         self.SMS_GATEWAY_URL = e.get("SMS_GATEWAY_URL", "")
@@ -62,6 +70,9 @@ class Config:
         self.SMS_DAILY_LIMIT = _int("SMS_DAILY_LIMIT", 10)
         self.SMS_IP_HOURLY_LIMIT = _int("SMS_IP_HOURLY_LIMIT", 20)
         self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 5)
+        # Bulk registration (R-4): how long an unused initial password works (see app/accounts/first_login.py).
+        self.BULK_INITIAL_PASSWORD_DAYS = _int("BULK_INITIAL_PASSWORD_DAYS", 30)
+        self.BULK_UPLOADS_PER_HOUR = _int("BULK_UPLOADS_PER_HOUR", 20)
         # Background jobs.
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
@@ -80,13 +91,30 @@ class Config:
         self.LEARNING_EVENTS_PER_LEARNER = _int("LEARNING_EVENTS_PER_LEARNER", 60)
         self.LEARNING_EVENTS_WINDOW_SECONDS = _int("LEARNING_EVENTS_WINDOW_SECONDS", 60)
         # Contact block shown on every page (R-3).
-        self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "023-6000 0001")
-        self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "023-6000 0002")
+        # Customer service (R-3): the operating manual's lines and mailboxes are the defaults.
+        self.CONTACT_ACCOUNT_PHONE = e.get("CONTACT_ACCOUNT_PHONE", "400-023-9229")
+        self.CONTACT_ACCOUNT_KEY = e.get("CONTACT_ACCOUNT_KEY", "按 1 选择登录注册问题")
+        self.CONTACT_TECH_PHONE = e.get("CONTACT_TECH_PHONE", "400-618-7500")
+        self.CONTACT_TECH_KEY = e.get("CONTACT_TECH_KEY", "按 2 选择售后服务")
+        self.CONTACT_REGISTER_MAIL = e.get("CONTACT_REGISTER_MAIL", "2020gxkm@cqhrsp.com")
+        self.CONTACT_BACKFILL_MAIL = e.get("CONTACT_BACKFILL_MAIL", "cqgxkm@cqhrsp.com")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._mail(e)
         self._certificates(e)
         self._wechat(e)
         self.TESTING = False
+
+    def _mail(self, e):
+        """Outgoing mail (app/mail): an SMTP relay; development uses scripts/dev's local aiosmtpd server."""
+        self.MAIL_SMTP_HOST = e.get("MAIL_SMTP_HOST", "127.0.0.1")
+        self.MAIL_SMTP_PORT = _int("MAIL_SMTP_PORT", 5025)
+        self.MAIL_SMTP_SECURITY = e.get("MAIL_SMTP_SECURITY", "")  # "", "starttls" or "ssl"
+        self.MAIL_SMTP_USER = e.get("MAIL_SMTP_USER", "")
+        self.MAIL_SMTP_PASSWORD = e.get("MAIL_SMTP_PASSWORD", "")
+        self.MAIL_FROM = e.get("MAIL_FROM", "noreply@localhost")
+        # Where the development SMTP server stores what it receives (read by /dev/mail).
+        self.MAIL_OUTBOX_DIR = e.get("MAIL_OUTBOX_DIR", str(ROOT / "instance" / "mail-outbox"))
 
     def _certificates(self, e):
         """Certificates (app/certs): the issuing body, the fingerprint key, the embedded font, links."""
@@ -139,6 +167,10 @@ class Config:
         self.WECHAT_MP_TOKEN = e.get("WECHAT_MP_TOKEN", "devmptoken" if dev else "")
         self.WECHAT_MP_AES_KEY = e.get("WECHAT_MP_AES_KEY",
                                        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" if dev else "")
+        # Pushes older (or newer) than this many seconds are refused; nonces are remembered twice as long.
+        self.WECHAT_MP_MAX_AGE = int(e.get("WECHAT_MP_MAX_AGE", "300"))
+        # Refuse plain-mode pushes: only safe mode's message signature covers the body.
+        self.WECHAT_MP_SAFE_MODE_ONLY = _bool(e.get("WECHAT_MP_SAFE_MODE_ONLY"), default=not dev)
         # Mini-program (小程序).
         self.WECHAT_MINI_APPID = e.get("WECHAT_MINI_APPID", "wxd0e0a000000mini1" if dev else "")
         self.WECHAT_MINI_SECRET = e.get("WECHAT_MINI_SECRET", "dev-mini-secret-0123456789abcd" if dev else "")
@@ -170,17 +202,24 @@ class Config:
         return {k: getattr(self, k) for k in dir(self) if k.isupper()}
 
 
+LOCAL_HOSTS = {"localhost", "0.0.0.0", "::1"}
 OFFICIAL_WECHAT_HOSTS = {"https://api.weixin.qq.com", "https://open.weixin.qq.com", "https://api.mch.weixin.qq.com"}
 
 
 def check_production(cfg):
     """Return the reasons this configuration must not run in production."""
+    return _secret_problems(cfg) + _deployment_problems(cfg) + _wechat_problems(cfg)
+
+
+def _secret_problems(cfg):
     problems = []
     if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEV_SECRET or len(cfg["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     key = cfg.get("CERT_SIGNING_KEY") or ""
     if key == DEV_CERT_SIGNING_KEY or len(key) < 32:
         problems.append("CERT_SIGNING_KEY must be set to a random value of at least 32 characters")
+    elif key == cfg.get("SECRET_KEY"):
+        problems.append("CERT_SIGNING_KEY must differ from SECRET_KEY (one leaked key must not forge both)")
     p12, module = cfg.get("CERT_SIGNER_P12_PATH") or "", cfg.get("CERT_SIGNER_PKCS11_MODULE") or ""
     if module:
         if not os.path.isfile(module) or not (cfg.get("CERT_SIGNER_PKCS11_TOKEN")
@@ -197,12 +236,36 @@ def check_production(cfg):
         problems.append("STORAGE_S3_BUCKET is required for STORAGE_BACKEND=s3")
     if not cfg.get("PII_KEYS") or cfg["PII_KEYS"] == DEV_PII_KEYS:
         problems.append("PII_KEYS must be set (generate with `flask keys new`)")
+    return problems
+
+
+def _deployment_problems(cfg):
+    problems = []
+    if cfg.get("DEBUG") or cfg.get("FLASK_DEBUG"):
+        problems.append("FLASK_DEBUG must be off in production (the debugger runs code for whoever reaches it)")
+    base = urlsplit(str(cfg.get("PUBLIC_BASE_URL") or ""))
+    if base.scheme != "https" or not base.hostname or base.hostname in LOCAL_HOSTS \
+            or base.hostname.startswith("127."):
+        problems.append("PUBLIC_BASE_URL must be the public https:// address (it is printed in certificate QR codes)")
     if str(cfg.get("DATABASE_URL", "")).startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL in production")
     if cfg.get("SMS_PROVIDER") == "outbox":
         problems.append("SMS_PROVIDER=outbox only writes codes to a developer outbox; configure a gateway")
-    if cfg.get("SMS_PROVIDER") == "http" and not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
-        problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+    if cfg.get("SMS_PROVIDER") == "http":
+        if not (cfg.get("SMS_GATEWAY_URL") and cfg.get("SMS_GATEWAY_SECRET")):
+            problems.append("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET are required for SMS_PROVIDER=http")
+        elif not str(cfg["SMS_GATEWAY_URL"]).startswith("https://"):
+            problems.append("SMS_GATEWAY_URL must use https:// (codes and mobiles travel in it)")
+    if str(cfg.get("MAIL_SMTP_HOST", "")) in ("", "127.0.0.1", "localhost") or cfg.get("MAIL_FROM", "").endswith(
+            "@localhost"):
+        problems.append("MAIL_SMTP_HOST and MAIL_FROM must name the real mail relay and sender in production")
+    if not cfg.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
+    return problems
+
+
+def _wechat_problems(cfg):
+    problems = []
     sandbox_hosts = [k for k in ("WECHAT_SANDBOX_URL", "WECHAT_API_BASE", "WECHAT_OPEN_BASE", "WECHATPAY_GATEWAY")
                      if cfg.get(k) and cfg[k].rstrip("/") not in OFFICIAL_WECHAT_HOSTS]
     if sandbox_hosts:
@@ -212,6 +275,14 @@ def check_production(cfg):
                            "WECHAT_SUBSCRIBE_IDS") if not cfg.get(k)]
     if missing:
         problems.append("WeChat settings missing: " + ", ".join(missing))
-    if not cfg.get("SESSION_COOKIE_SECURE"):
-        problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
+    aes = cfg.get("WECHAT_MP_AES_KEY") or ""
+    if aes and len(aes) != 43:
+        problems.append("WECHAT_MP_AES_KEY must be the 43-character EncodingAESKey from the official account")
+    pay_missing = [k for k in ("WECHATPAY_MCHID", "WECHATPAY_APIV3_KEY", "WECHATPAY_PRIVATE_KEY_PATH",
+                               "WECHATPAY_CERT_SERIAL", "WECHATPAY_PUBLIC_KEY_PATH", "WECHATPAY_PUBLIC_KEY_ID")
+                   if not cfg.get(k)]
+    if pay_missing:
+        problems.append("WeChat Pay merchant settings missing: " + ", ".join(pay_missing))
+    elif len(cfg["WECHATPAY_APIV3_KEY"]) != 32:
+        problems.append("WECHATPAY_APIV3_KEY must be the merchant's 32-character APIv3 key")
     return problems

@@ -58,6 +58,12 @@ class RedisSessionInterface(SessionInterface):
                             secure=app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
 
 
+def bearer_token():
+    """The request's bearer token, or None: the one reading that login and the CSRF check share."""
+    header = request.headers.get("Authorization", "")
+    return (header[7:].strip() or None) if header.startswith("Bearer ") else None
+
+
 def csrf_token():
     """The session's CSRF token, made on first use (templates call this)."""
     if "csrf" not in session:
@@ -78,8 +84,8 @@ def _check_csrf():
     if view is None or getattr(view, "csrf_exempt", False):
         return
     is_api = request.path.startswith("/api/")
-    if is_api and request.headers.get("Authorization", "").startswith("Bearer "):
-        return  # token clients send no ambient credentials
+    if is_api and bearer_token():
+        return  # token clients send no ambient credentials (and then the cookie is not read at all)
     has_cookie = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
     if is_api and not has_cookie:
         return  # nothing ambient to forge with
@@ -112,9 +118,19 @@ def content_security_policy(config):
             f"media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'{oauth_origin}")
 
 
+def _refuse_nul():
+    """NUL in a path, query or form value: PostgreSQL cannot store it, and no real input has it."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values.extend(request.form.values())
+    if any("\x00" in v for v in values):
+        raise ApiError("提交的内容含有不允许的控制字符", status=400)
+
+
 def init_app(app):
     app.extensions["csp"] = content_security_policy(app.config)
     app.session_interface = RedisSessionInterface()
+    app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -36,6 +36,7 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
     parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("SANDBOX_PORT", 5001)))
+    parser.add_argument("--smtp-port", type=int, default=None, help="local SMTP server (default: port + 25)")
     args = parser.parse_args()
 
     env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"),
@@ -49,10 +50,18 @@ def main():
     flask = [sys.executable, "-m", "flask"]
     sandbox_url = env.setdefault("WECHAT_SANDBOX_URL", f"http://{args.host}:{args.sandbox_port}")
 
+    # A real SMTP server on this machine receives the platform's mail; /dev/mail lists it.
+    smtp_port = args.smtp_port or args.port + 25
+    env["MAIL_SMTP_HOST"], env["MAIL_SMTP_PORT"] = args.host, str(smtp_port)
+    env.setdefault("MAIL_OUTBOX_DIR", os.path.join(ROOT, "instance", "mail-outbox"))
+    smtp = subprocess.Popen([sys.executable, "-m", "app.mail.devserver", "--host", args.host,
+                             "--port", str(smtp_port), "--dir", env["MAIL_OUTBOX_DIR"]], env=env, cwd=ROOT)
+
     # The WeChat sandbox first: it makes the development WeChat Pay keys on its first start.
     procs = [subprocess.Popen([sys.executable, "-m", "app.wechat.sandbox", "--host", args.host,
                                "--port", str(args.sandbox_port)], env=env, cwd=ROOT)]
     _wait_for(sandbox_url + "/_sandbox/health", procs[0])
+    procs.append(smtp)
     subprocess.run(flask + ["migrate"], env=env, cwd=ROOT, check=True)
     demo = subprocess.run(flask + ["demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
 
@@ -66,6 +75,7 @@ def main():
     print("\n" + "=" * 72)
     print(f" Platform:      {base}/")
     print(f" SMS outbox:    {base}/dev/sms   (reset codes appear here)")
+    print(f" Mail outbox:   {base}/dev/mail  (SMTP server on {args.host}:{smtp_port})")
     print(f" API document:  {base}/api/v1/openapi.json")
     print(f" Redis:         {redis_url}{'  (embedded)' if embedded else ''}")
     print(f" WeChat sandbox: {sandbox_url}/_sandbox/   (demo WeChat users, messages, payments)")

@@ -209,8 +209,32 @@ class Api:
     def get(self, path, **kw):
         return self.call("GET", path, **kw)
 
+    def register(self, data):
+        """Register as a person does: ask for the SMS code, read it, send the form with the consents."""
+        from app import consents
+
+        status, body = self.post("/auth/register-code", {"mobile": data["mobile"]})
+        assert status == 200, body
+        code = sms_code_for(self.client.application, data["mobile"], "注册账号")
+        return self.post("/auth/register", {**data, "sms_code": code, "consents": consents.current()})
+
     def post(self, path, json=None, **kw):
         return self.call("POST", path, json=json, **kw)
+
+
+def sms_code_for(app, mobile, purpose_text=""):
+    """Deliver the queued SMS now and read the newest code sent to this mobile from the outbox."""
+    import re
+
+    from app.accounts.sms import read_outbox
+    from app.jobs import drain as run
+
+    run(app)
+    with app.app_context():
+        for entry in read_outbox(200):
+            if entry["mobile"] == mobile and purpose_text in entry["text"]:
+                return re.search(r"验证码 (\d{6})", entry["text"]).group(1)
+    raise AssertionError(f"no SMS code for {mobile} in the outbox")
 
 
 @pytest.fixture
@@ -220,7 +244,7 @@ def api(client):
 
 @pytest.fixture
 def registered(api, learner_data):
-    status, body = api.post("/auth/register", learner_data)
+    status, body = api.register(learner_data)
     assert status == 201, body
     api.post("/auth/logout")
     return learner_data

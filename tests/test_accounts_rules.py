@@ -92,3 +92,15 @@ def test_password_policy(raw, ok):
     else:
         with pytest.raises(ValueError):
             rules.clean_password(raw)
+
+
+@pytest.mark.parametrize("password", ["aaaaaaa1", "Password1", "Passw0rd", "qq123456", "1qaz2wsx", "Qwerty123",
+                                      "password123", "a1b2c3d4"])
+def test_common_and_breached_passwords_are_refused(password):
+    with pytest.raises(ValueError, match="该密码过于常见"):
+        rules.clean_password(password)
+
+
+@pytest.mark.parametrize("password", ["Secret123", "NewSecret456", "Demo2026", "Xk7#pq2Lm9", "zhangsan-1988"])
+def test_uncommon_passwords_pass(password):
+    assert rules.clean_password(password) == password

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.jobs import drain
+from tests.conftest import sms_code_for
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +14,7 @@ def test_register_logout_fail_reset_login(app, live_server, page, shots, engine)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(live_server + "/register")
     page.screenshot(path=str(shots / f"register-{engine}.png"), full_page=True)
-    expect(page.locator("#contact")).to_contain_text("技术支持")
+    expect(page.locator("#contact")).to_contain_text("学习技术咨询：400-618-7500")
     page.fill("#f-name", "张三")
     page.fill("#f-id_number", "50010319900307765")  # one digit short
     page.check("#gender-m")
@@ -22,12 +23,24 @@ def test_register_logout_fail_reset_login(app, live_server, page, shots, engine)
     page.fill("#f-password2", "Secret123")
     page.check("#f-confirm")
     page.click("#submit")
-    expect(page.locator(".field-error")).to_contain_text("身份证号应为 18 位")
+    expect(page.locator(".field-error").first).to_contain_text("身份证号应为 18 位")
+    expect(page.locator("#form-error")).to_contain_text("另有 1 处需修改")  # every problem is counted
     expect(page.locator("#f-name")).to_have_value("张三")  # what was typed is kept
 
     page.fill("#f-id_number", "500103199003077657")
+    page.click("#get-register-code")  # the mobile is proven by an SMS code; the form comes back as typed
+    expect(page.locator(".toptips.ok")).to_contain_text("验证码已发送")
+    expect(page.locator("#f-name")).to_have_value("张三")
+    page.fill("#f-sms_code", sms_code_for(app, "13800000001", "注册账号"))
     page.fill("#f-password", "Secret123")
     page.fill("#f-password2", "Secret123")
+    page.click("#submit")
+    expect(page.locator("#form-error")).to_contain_text("请阅读并同意《个人信息保护政策》")
+    page.screenshot(path=str(shots / f"register-consents-{engine}.png"), full_page=True)
+    page.fill("#f-password", "Secret123")
+    page.fill("#f-password2", "Secret123")
+    page.check("#f-consent-privacy")
+    page.check("#f-consent-sensitive_pi")
     page.click("#submit")
     expect(page.locator("#id-number")).to_have_text("5001**********7657")
     expect(page.locator("#mobile")).to_have_text("138****0001")

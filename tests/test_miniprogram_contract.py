@@ -71,6 +71,7 @@ def test_miniprogram_against_the_backend(app, live_server, sandbox, short_plan, 
     config = {
         "base_url": live_server, "sandbox_url": sandbox.url,
         "username": registered["mobile"], "password": registered["password"], "name": registered["name"],
+        "mobile": registered["mobile"],
         "project_id": project.id, "unit_query": "示例",
         # The API never reveals answers: the test hands the question bank's answers to the "learner".
         "answers": {str(q.id): q.answer for q in Question.select()},

@@ -18,7 +18,8 @@ def test_openapi_lists_every_api_route(app, client):
     assert "security" in doc["paths"]["/api/v1/me"]["get"]
     assert "invalid_input" in doc["x-error-codes"]
     params = doc["paths"]["/api/v1/projects/{project_id}"]["get"]["parameters"]
-    assert params == [{"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    assert params == [{"name": "project_id", "in": "path", "required": True,
+                       "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}]
 
 
 def test_ping_is_a_bare_json_answer(api):

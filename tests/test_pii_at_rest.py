@@ -7,6 +7,7 @@ from app.accounts.models import User
 from app.db import db
 from app.masking import mask_text
 from app.pii import new_key_spec
+from tests.conftest import Api
 
 ID_NUMBER, MOBILE = "500103199003077657", "13800000001"
 
@@ -26,7 +27,7 @@ def _raw_database_text(app, engine):
 
 def test_personal_data_not_readable_in_database_or_logs(app, api, learner_data, drain, engine, caplog):
     caplog.set_level(logging.DEBUG)  # includes peewee's SQL log with its parameters
-    assert api.post("/auth/register", learner_data)[0] == 201
+    assert api.register(learner_data)[0] == 201
     api.post("/auth/logout")
     assert api.post("/auth/login", {"username": ID_NUMBER, "password": "wrong-pass1"})[0] == 401
     assert api.post("/auth/login", {"username": ID_NUMBER, "password": "Secret123"})[0] == 200
@@ -51,7 +52,7 @@ def test_key_rotation_keeps_everyone(app_factory, learner_data, engine):
     old_key = app_factory().config["PII_KEYS"]
     app = app_factory()
     with app.app_context():
-        app.test_client().post("/api/v1/auth/register", json=learner_data)
+        assert Api(app.test_client()).register(learner_data)[0] == 201
         old_id = User.get().pii_key_id
 
     new_key = new_key_spec("k2")

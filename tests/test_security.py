@@ -1,9 +1,16 @@
 """CSRF, cookies, headers, roles and ownership, production refusal."""
+import datetime
+
 import pytest
 
 from app import create_app
-from app.accounts import policy, service
-from app.errors import ApiError
+from app.accounts import service
+from app.db import utcnow
+from app.demo import seed_catalogue
+from app.learning.models import Project
+from app.pay.models import Order
+from tests.certs_fixtures import finished_learner, issued
+from tests.conftest import Api
 
 
 def _csrf_from(resp):
@@ -99,20 +106,27 @@ def test_no_open_redirect_after_login(client, registered):
 
 
 def test_learner_owned_objects_refuse_other_learners(app, api, registered, learner_data):
-    class Owned:
-        user_id = None
+    """Real orders and certificates of one learner answer 404 to another (and 200 to their owner)."""
+    owner_api = Api(app.test_client())
+    owner_api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
+    owner, project = finished_learner()
+    cert = issued(owner, project)
+    seed_catalogue()
+    next_year = Project.create(year=project.year + 1, name="下一年度公需科目", price_fen=100, credit_hours=30,
+                               sale_start=utcnow(), sale_end=utcnow() + datetime.timedelta(days=30))
+    status, body = owner_api.post("/orders", {"project_id": next_year.id})
+    assert status == 201, body
+    order_no = body["data"]["order_no"]
+    assert owner_api.get(f"/orders/{order_no}")[0] == 200
+    assert owner_api.client.get(f"/api/v1/certificates/{cert.number}/pdf").status_code == 200
 
-    status, body = api.post("/auth/register", {**learner_data, "id_number": "500108198506121223", "gender": "F",
-                                               "mobile": "13800000002"})
-    other_id = body["data"]["user"]["id"]
-    with app.test_request_context(headers={"Authorization": "Bearer " + policy.issue_token(
-            service.find_by_mobile("13800000002"))}):
-        mine, theirs = Owned(), Owned()
-        mine.user_id, theirs.user_id = other_id, other_id + 100
-        assert policy.require_owner(mine) is mine
-        with pytest.raises(ApiError) as err:
-            policy.require_owner(theirs)
-        assert err.value.status == 404
+    other = {**learner_data, "name": "李四", "id_number": "500108198506121223", "gender": "F", "mobile": "13800000002"}
+    assert api.register(other)[0] == 201  # `api` is now the other learner's browser
+    status, body = api.get(f"/orders/{order_no}")
+    assert status == 404 and body["code"] == "not_found"
+    resp = api.client.get(f"/api/v1/certificates/{cert.number}/pdf")
+    assert resp.status_code == 404 and resp.mimetype == "application/json"
+    assert Order.get(Order.order_no == order_no).user_id == owner.id  # nothing changed hands
 
 
 @pytest.mark.parametrize("env, reason", [

@@ -4,8 +4,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app import consents
 from app.accounts.models import User
 from app.wechat.models import WechatIdentity
+from tests.conftest import sms_code_for
 
 
 def _query(url):
@@ -116,7 +118,13 @@ def test_mini_program_login_bind_and_return(api, sandbox_api, registered):
 def test_mini_program_register(api, sandbox_api, learner_data):
     wx = sandbox_api.post("/jscode", {"nickname": "小赵"})
     ticket = api.post("/wechat/mini/login", {"code": wx["code"]})[1]["data"]["bind_ticket"]
-    status, body = api.post("/wechat/mini/register", {**learner_data, "bind_ticket": ticket})
+    status, body = api.post("/wechat/mini/register", {**learner_data, "bind_ticket": ticket,
+                                                       "consents": consents.current(), "sms_code": "000000"})
+    assert status == 422 and User.select().count() == 0  # no code asked for yet
+    api.post("/auth/register-code", {"mobile": learner_data["mobile"]})
+    code = sms_code_for(api.client.application, learner_data["mobile"], "注册账号")
+    status, body = api.post("/wechat/mini/register", {**learner_data, "bind_ticket": ticket,
+                                                       "consents": consents.current(), "sms_code": code})
     assert status == 200 and body["data"]["token"]
     assert WechatIdentity.get().user_id == User.get().id
 

@@ -1,5 +1,7 @@
 """The official account's message endpoint, menu and shared tokens, against the sandbox and WeChat's samples."""
 import hashlib
+import time
+from types import SimpleNamespace
 
 import pytest
 import xmltodict
@@ -7,7 +9,7 @@ from click.testing import CliRunner
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import to_text
 
-from app.wechat import clients, menu
+from app.wechat import callback, clients, menu
 from app.wechat.models import WechatIdentity
 
 # WeChat's own WXBizMsgCrypt sample (official documentation's Python demo).
@@ -33,9 +35,11 @@ def _signature(token, timestamp, nonce):
 
 
 @pytest.fixture
-def sample_app(app_factory):
+def sample_app(app_factory, monkeypatch):
+    """The app with the sample's keys, its clock a few seconds after the sample was signed (in 2014)."""
     application = app_factory(WECHAT_MP_TOKEN=SAMPLE["token"], WECHAT_MP_AES_KEY=SAMPLE["aes_key"],
                               WECHAT_MP_APPID=SAMPLE["appid"])
+    monkeypatch.setattr(callback, "time", SimpleNamespace(time=lambda: int(SAMPLE["timestamp"]) + 5))
     with application.app_context():
         yield application
 
@@ -76,7 +80,8 @@ def test_url_verification_and_bad_signature(client, app):
     assert ok.status_code == 200 and ok.get_data(as_text=True) == "E42"
     bad = client.get("/wechat/mp/callback?signature=x&timestamp=1&nonce=2&echostr=E42")
     assert bad.status_code == 403
-    garbage = client.post(f"/wechat/mp/callback?signature={_signature(token, '1', '2')}&timestamp=1&nonce=2",
+    now = str(int(time.time()))
+    garbage = client.post(f"/wechat/mp/callback?signature={_signature(token, now, '2')}&timestamp={now}&nonce=2",
                           data=b"<not-xml")
     assert garbage.status_code == 400
 

@@ -1,19 +1,24 @@
 """Accounts API under /api/v1 (used by the H5 pages' scripts and the mini-program)."""
 from flask import current_app, request
 
-from app.accounts import service, sms
+from app.accounts import first_login, service, sms
 from app.accounts.policy import current_user, issue_token, login_session, logout_session
 from app.accounts.schemas import (
     ChangePasswordIn,
+    FirstLoginCodeIn,
+    FirstLoginIn,
+    LoginCodeIn,
     LoginIn,
     LoginOut,
     LookupIn,
     ProfileOut,
+    RegisterCodeIn,
     RegisterIn,
     ResetCodeIn,
     ResetPasswordIn,
 )
 from app.api import ApiBlueprint, ok
+from app.core.views import contact_lines
 from app.errors import ApiError
 from app.security import csrf_token
 
@@ -34,15 +39,55 @@ def _signed_in(user, status=200, message="ok"):
 @bp.endpoint("/auth/register", methods=["POST"], body=RegisterIn, auth=None, response=LoginOut)
 def register(data):
     """Register a learner (R-1) and sign in."""
-    user = service.register(data)
+    user = service.register(data, request.remote_addr)
     return _signed_in(user, 201, "注册成功")
+
+
+@bp.endpoint("/consents", auth=None)
+def consent_documents():
+    """The documents a person accepts at registration or first login, with their current versions."""
+    from flask import url_for
+
+    from app import consents
+
+    return ok([{"key": key, "title": title, "version": version,
+                "url": url_for("consents.document", key=key, _external=True)}
+               for key, (title, version, _) in consents.DOCUMENTS.items()])
+
+
+@bp.endpoint("/auth/register-code", methods=["POST"], body=RegisterCodeIn, auth=None)
+def register_code(data):
+    """Send the registration SMS code to the mobile being registered (a registered one gets a notice)."""
+    service.request_register_code(data.mobile, request.remote_addr)
+    return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]}, "验证码已发送，请注意查收")
 
 
 @bp.endpoint("/auth/login", methods=["POST"], body=LoginIn, auth=None, response=LoginOut)
 def login(data):
     """Log in with username, ID number or mobile, and password (R-2)."""
-    user = service.authenticate(data.username, data.password, request.remote_addr)
+    user = service.authenticate(data.username, data.password, request.remote_addr, sms_code=data.sms_code)
     return _signed_in(user, message="登录成功")
+
+
+@bp.endpoint("/auth/login-code", methods=["POST"], body=LoginCodeIn, auth=None)
+def login_code(data):
+    """Send an SMS code to the account's own mobile: with it a correct password gets through any wait."""
+    service.request_login_code(data.username, request.remote_addr)
+    return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]},
+              "如账号存在，验证码已发送至其绑定的手机，请注意查收")
+@bp.endpoint("/auth/first-login/code", methods=["POST"], body=FirstLoginCodeIn, auth=None)
+def first_login_code(data):
+    """First login of a bulk-registered account: send the SMS code to the mobile on the unit's list."""
+    first_login.send_code(data.ticket, request.remote_addr)
+    return ok({"mobile": first_login.masked_mobile(data.ticket),
+               "resend_after": current_app.config["SMS_RESEND_SECONDS"]}, "验证码已发送")
+
+
+@bp.endpoint("/auth/first-login", methods=["POST"], body=FirstLoginIn, auth=None, response=LoginOut)
+def first_login_complete(data):
+    """First login: SMS code, a new password (not the initial one) and the privacy consents; then signed in."""
+    user = first_login.complete(data.ticket, data.code, data.password, data.consents, request.remote_addr)
+    return _signed_in(user, message="密码已设置，欢迎使用")
 
 
 @bp.endpoint("/auth/csrf", auth=None)
@@ -92,9 +137,7 @@ def change_password(data):
 @bp.endpoint("/contact", auth=None)
 def contact():
     """Customer service lines (R-3)."""
-    cfg = current_app.config
-    return ok({"account_phone": cfg["CONTACT_ACCOUNT_PHONE"], "tech_phone": cfg["CONTACT_TECH_PHONE"],
-               "hours": cfg["CONTACT_HOURS"]})
+    return ok(contact_lines(current_app.config))
 
 
 @bp.endpoint("/staff/accounts/lookup", methods=["POST"], body=LookupIn, auth="staff", response=ProfileOut)

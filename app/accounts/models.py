@@ -22,6 +22,8 @@ class User(BaseModel):
     session_version = peewee.IntegerField(default=1)
     data_confirmed_at = peewee.DateTimeField(default=utcnow)
     last_login_at = peewee.DateTimeField(null=True)
+    # Bulk-registered accounts: the initial password works until this UTC time (app/accounts/first_login.py).
+    initial_password_until = peewee.DateTimeField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:

@@ -9,8 +9,10 @@ import time
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from app.accounts import throttle
 from app.errors import ApiError
 from app.redis_client import get_redis
+from app.security import bearer_token
 
 TOKEN_PREFIX = "tok:"
 # Called with the user after every session login (e.g. binding a WeChat identity met before login).
@@ -34,8 +36,7 @@ def revoke_token(token):
 
 
 def _bearer():
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header.startswith("Bearer ") else None
+    return bearer_token()
 
 
 def current_user():
@@ -149,6 +150,7 @@ def login_session(user):
     session["uid"] = user.id
     session["ver"] = user.session_version
     g.user = user
+    throttle.remember_device(user.id)  # this browser proved it is the person: a known device from now on
     for hook in AFTER_LOGIN:
         hook(user)
 

@@ -5,6 +5,8 @@ Each `clean_*` function returns the normalised value or raises ValueError with a
 import datetime
 import re
 
+from zxcvbn import zxcvbn
+
 PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
@@ -101,7 +103,18 @@ def clean_password(raw):
         raise ValueError("密码应为 8 到 64 位")
     if not re.search(r"[A-Za-z]", value) or not re.search(r"\d", value):
         raise ValueError("密码须同时包含字母和数字")
+    if too_common(value):
+        raise ValueError("该密码过于常见，容易被他人猜中，请换一个更不常见的密码")
     return value
+
+
+def too_common(password):
+    """A password from the lists of common and breached passwords shipped with zxcvbn (its `passwords`
+    list comes from leaked password corpora), or one guessed in fewer than 10,000 tries."""
+    result = zxcvbn(password)
+    whole = any(m["pattern"] == "dictionary" and m.get("dictionary_name") == "passwords"
+                and len(m["token"]) == len(password) for m in result["sequence"])
+    return whole or result["guesses_log10"] < 4
 
 
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,19}$")

@@ -19,6 +19,8 @@ class RegisterIn(_In):
     password: str = Field(description="密码")
     username: str | None = Field(default=None, description="用户名")
     confirm_true: Literal[True] = Field(description="信息真实性确认")
+    sms_code: str = Field(min_length=1, max_length=10, description="手机验证码")
+    consents: dict[str, str] = Field(description="同意的文件及其版本，如 {\"privacy\": \"2026-11-01\"}")
 
     _name = field_validator("name")(lambda v: rules.clean_name(v))
     _id = field_validator("id_number")(lambda v: rules.clean_id_number(v))
@@ -39,10 +41,22 @@ class RegisterIn(_In):
         return v
 
 
+class RegisterCodeIn(_In):
+    model_config = ConfigDict(title="手机号有误", extra="forbid", str_max_length=200)
+    mobile: str = Field(description="手机号")
+    _mobile = field_validator("mobile")(lambda v: rules.clean_mobile(v))
+
+
 class LoginIn(_In):
     model_config = ConfigDict(title="登录信息有误", extra="forbid", str_max_length=200)
     username: str = Field(min_length=1, description="用户名、身份证号或手机号")
     password: str = Field(min_length=1, description="密码")
+    sms_code: str | None = Field(default=None, max_length=10, description="短信验证码（登录受限时可用）")
+
+
+class LoginCodeIn(_In):
+    model_config = ConfigDict(title="账号有误", extra="forbid", str_max_length=200)
+    username: str = Field(min_length=1, max_length=40, description="用户名、身份证号或手机号")
 
 
 class ResetCodeIn(_In):
@@ -88,3 +102,16 @@ class LoginOut(BaseModel):
 class LookupIn(_In):
     model_config = ConfigDict(title="查询条件有误", extra="forbid", str_max_length=200)
     q: str = Field(min_length=1, max_length=40, description="身份证号、手机号或用户名")
+
+
+class FirstLoginCodeIn(_In):
+    model_config = ConfigDict(title="首次登录信息有误", extra="forbid", str_max_length=200)
+    ticket: str = Field(min_length=1, max_length=64, description="首次登录凭据")
+
+
+class FirstLoginIn(_In):
+    model_config = ConfigDict(title="首次登录信息有误", extra="forbid", str_max_length=200)
+    ticket: str = Field(min_length=1, max_length=64, description="首次登录凭据")
+    code: str = Field(min_length=1, max_length=10, description="验证码")
+    password: str = Field(description="新密码")
+    consents: dict[str, str] = Field(description="同意的文件及其版本，如 {\"privacy\": \"2026-11-01\"}")

@@ -16,7 +16,8 @@ from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 OUTBOX_KEY = "sms:outbox"
-PURPOSES = {"reset_password": "找回密码"}
+PURPOSES = {"reset_password": "找回密码", "login": "验证登录", "first_login": "首次登录并设置密码",
+            "register": "注册账号"}
 
 
 class OutboxProvider:
@@ -71,11 +72,11 @@ def _digest(code):
     return hmac.new(current_app.config["SECRET_KEY"].encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def check_send_limits(mobile, ip):
-    """Raise 429 when this mobile or this network asks for codes too often."""
+def check_send_limits(mobile, ip, purpose=""):
+    """Raise 429 when this mobile or this network asks for codes too often (one a minute per purpose)."""
     cfg = current_app.config
     who = ratelimit.opaque(mobile)
-    count, left = ratelimit.hit(f"sms:cool:{who}", cfg["SMS_RESEND_SECONDS"])
+    count, left = ratelimit.hit(f"sms:cool:{purpose}:{who}", cfg["SMS_RESEND_SECONDS"])
     if count > 1:
         raise ApiError(f"验证码已发送，请 {left} 秒后再重新获取", status=429, data={"retry_after": left})
     day = datetime.date.today().isoformat()
@@ -97,6 +98,13 @@ def issue_code(purpose, mobile):
                     ex=cfg["SMS_CODE_TTL"])
     minutes = cfg["SMS_CODE_TTL"] // 60
     text = f"【继续教育】您正在{PURPOSES[purpose]}，验证码 {code}，{minutes} 分钟内有效。如非本人操作请忽略。"
+    enqueue(deliver_sms, mobile, text)
+
+
+def notify(mobile, text):
+    """Queue a message that carries no code (a notice to the owner of the number)."""
+    from app.jobs import enqueue
+
     enqueue(deliver_sms, mobile, text)
 
 

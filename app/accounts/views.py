@@ -1,11 +1,19 @@
 """H5 pages for accounts: thin views over app.accounts.service, rendered on the server."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from app.accounts import service, sms
+from app.accounts import first_login, service, sms
 from app.accounts.policy import current_user, login_session, logout_session, page
-from app.accounts.schemas import ChangePasswordIn, LoginIn, RegisterIn, ResetCodeIn, ResetPasswordIn
+from app.accounts.schemas import (
+    ChangePasswordIn,
+    LoginCodeIn,
+    LoginIn,
+    RegisterCodeIn,
+    RegisterIn,
+    ResetCodeIn,
+    ResetPasswordIn,
+)
 from app.api import parse_model
 from app.errors import ApiError
 
@@ -33,37 +41,121 @@ def _safe_next(target):
 def register():
     error = None
     if request.method == "POST":
-        fields = ["name", "id_number", "mobile", "gender", "password", "username"]
-        data, error = _form(RegisterIn, fields, confirm_true=request.form.get("confirm_true") == "on")
+        fields = ["name", "id_number", "mobile", "gender", "password", "username", "sms_code"]
+        data, error = _form(RegisterIn, fields, confirm_true=request.form.get("confirm_true") == "on",
+                            consents=_accepted_consents())
         if data is not None and request.form.get("password2") != request.form.get("password"):
             data, error = None, ApiError("两次输入的密码不一致", data={"fields": {"password2": "两次输入的密码不一致"}})
         if data is not None:
             try:
-                user = service.register(data)
+                user = service.register(data, request.remote_addr)
             except ApiError as err:
                 error = err
             else:
                 login_session(user)
                 flash("注册成功，欢迎使用！")
                 return redirect(url_for("accounts_pages.account"))
-    return render_template("accounts/register.html", error=error, form=request.form), 422 if error else 200
+    return _register_page(error)
+
+
+def _accepted_consents():
+    from app import consents
+
+    return {k: v for k, v in consents.current().items() if request.form.get("consent_" + k) == "on"}
+
+
+def _register_page(error=None, status=None):
+    from app import consents
+
+    status = status or (error.status if error else 200)
+    return render_template("accounts/register.html", error=error, form=request.form,
+                           documents=consents.DOCUMENTS), status
+
+
+@bp.route("/register/code", methods=["POST"])
+def register_code():
+    """Send the registration code to the mobile typed in the form; the form comes back as it was."""
+    data, error = _form(RegisterCodeIn, ["mobile"])
+    if data is not None:
+        try:
+            service.request_register_code(data.mobile, request.remote_addr)
+        except ApiError as err:
+            error = err
+        else:
+            flash("验证码已发送，请注意查收")
+    return _register_page(error)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        data, error = _form(LoginIn, ["username", "password"])
+        data, error = _form(LoginIn, ["username", "password"], sms_code=request.form.get("sms_code") or None)
         if data is not None:
             try:
-                user = service.authenticate(data.username, data.password, request.remote_addr)
+                user = service.authenticate(data.username, data.password, request.remote_addr,
+                                            sms_code=data.sms_code)
             except ApiError as err:
+                if err.code == "first_login_required":
+                    session["first_login"] = err.data["ticket"]
+                    return redirect(url_for("accounts_pages.first_login_page", next=request.args.get("next")))
                 error = err
             else:
                 login_session(user)
                 return redirect(_safe_next(request.args.get("next")))
     status = error.status if error else 200
     return render_template("accounts/login.html", error=error, form=request.form), status
+
+
+@bp.route("/login/code", methods=["POST"])
+def login_code():
+    """Send a login SMS code to the account's mobile; the login form then asks for it."""
+    data, error = _form(LoginCodeIn, ["username"])
+    if data is not None:
+        try:
+            service.request_login_code(data.username, request.remote_addr)
+        except ApiError as err:
+            error = err
+        else:
+            flash("如账号存在，验证码已发送至其绑定的手机，请注意查收")
+    return render_template("accounts/login.html", error=error, form=request.form, sms_mode=True), \
+        error.status if error else 200
+
+
+@bp.route("/first-login", methods=["GET", "POST"])
+def first_login_page():
+    """Bulk-registered accounts: SMS code to the listed mobile, a new password, the consents."""
+    from app import consents
+
+    ticket = session.get("first_login")
+    error, sent = None, request.form.get("step") == "set"
+    try:
+        mobile = first_login.masked_mobile(ticket)
+    except ApiError as err:
+        flash(err.message)
+        return redirect(url_for("accounts_pages.login"))
+    if request.method == "POST":
+        try:
+            if request.form.get("step") == "code":
+                first_login.send_code(ticket, request.remote_addr)
+                flash(f"验证码已发送至 {mobile}")
+                sent = True
+            else:
+                if request.form.get("password2") != request.form.get("password"):
+                    differ = "两次输入的密码不一致"
+                    raise ApiError(differ, status=422, data={"fields": {"password2": differ}})
+                accepted = {k: v for k, v in consents.current().items() if request.form.get("consent_" + k) == "on"}
+                user = first_login.complete(ticket, request.form.get("code"), request.form.get("password"),
+                                            accepted, request.remote_addr)
+                session.pop("first_login", None)
+                login_session(user)
+                flash("密码已设置，欢迎使用！")
+                return redirect(_safe_next(request.args.get("next")))
+        except ApiError as err:
+            error = err
+    return render_template("accounts/first_login.html", error=error, mobile=mobile, sent=sent,
+                           documents=consents.DOCUMENTS, resend=current_app.config["SMS_RESEND_SECONDS"]), (
+        error.status if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])

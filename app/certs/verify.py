@@ -1,11 +1,11 @@
 """Public verification: by certificate number (typed or from the QR code), or by uploading the PDF.
 
 An uploaded PDF is read within bounds (pdfcheck.py) and its PAdES signature validated with pyHanko
-(pades.py, on a small thread pool, within the same time budget): intact and over the whole file, chained to the platform's root, and the certificate
-neither revoked nor replaced in our records. The certified data printed on the page and the copy in
-its metadata must also carry the record's keyed fingerprint and equal the stored record, so an edit
-is named field by field. Certificates issued before signing (no stored signed file) are checked by
-the fingerprint alone.
+(pades.py, on a small thread pool, within the same time budget): intact and over the whole file,
+chained to the platform's root, and the certificate neither revoked nor replaced in our records.
+The certified data printed on the page and the copy in its metadata must also carry the record's
+keyed fingerprint and equal the stored record, so an edit is named field by field. Certificates
+issued before signing (no stored signed file) are checked by the fingerprint alone.
 """
 import hashlib
 import hmac

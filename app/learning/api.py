@@ -1,11 +1,10 @@
 """Catalogue, "my training" and learning API under /api/v1 (the H5 player and the mini-program use it)."""
-import json
 from types import SimpleNamespace
 
 from flask import request
 
 from app.accounts.policy import current_user, require_user_id
-from app.api import ApiBlueprint, ok, parse_model
+from app.api import ApiBlueprint, load_json, ok, parse_model
 from app.errors import ApiError
 from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
@@ -89,12 +88,9 @@ def heartbeat():
     The session id is a secret only this player knows, so the call needs no CSRF token (sendBeacon
     cannot send one); the body may come as text/plain.
     """
-    try:
-        payload = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        raise ApiError("请求体不是有效的 JSON", status=400) from None
+    payload = load_json(request.get_data(as_text=True))
     learner = SimpleNamespace(id=require_user_id())  # no database read on the hot path
-    return ok(playback.heartbeat(learner, parse_model(HeartbeatIn, payload)))
+    return ok(playback.heartbeat(learner, parse_model(HeartbeatIn, payload, strict=True)))
 
 
 @bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn)

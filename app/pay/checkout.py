@@ -19,7 +19,7 @@ from app.pay.models import Order
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("jsapi", "mini", "native")
+CHANNELS = ("jsapi", "mini", "native", "h5")
 CST = gateway.CST
 
 
@@ -46,10 +46,12 @@ def _payer(channel, openid):
     cfg = current_app.config
     if channel not in CHANNELS:
         raise ApiError("不支持的支付方式", status=422)
-    if channel != "native" and not openid:
+    if channel in ("jsapi", "mini") and not openid:
         raise ApiError("请在微信中打开后再支付", status=422)
     if channel == "mini":
         return cfg["WECHAT_MINI_APPID"], WeChatPayType.MINIPROG
+    if channel == "h5":  # a phone browser outside WeChat: WeChat Pay's H5 payment opens the WeChat app
+        return cfg["WECHAT_MP_APPID"], WeChatPayType.H5
     return cfg["WECHAT_MP_APPID"], WeChatPayType.JSAPI if channel == "jsapi" else WeChatPayType.NATIVE
 
 
@@ -63,7 +65,8 @@ def _same_payer(order, channel, appid, openid):
 def prepay(order, channel, openid=None, client_ip=None):
     """Open (or reopen) the order at WeChat Pay; returns the front end's payment parameters.
 
-    `client_ip` is accepted for H5 later; it is not sent, so a repeat prepay carries identical content.
+    `client_ip` is the payer's address, which H5 payment requires (WeChat compares it with the address
+    the payment is confirmed from); the other channels do not send it.
     """
     order = Order.get_by_id(order.id)
     problem = payable_problem(order)
@@ -72,7 +75,7 @@ def prepay(order, channel, openid=None, client_ip=None):
     appid, pay_type = _payer(channel, openid)
     if not _same_payer(order, channel, appid, openid):
         raise _abandoned(order, "该订单已在其他设备或方式发起支付，已为您关闭，请重新下单")
-    status, body = _prepay_call(order, channel, appid, pay_type, openid)
+    status, body = _prepay_call(order, channel, appid, pay_type, openid, client_ip)
     if status != 200:
         raise _prepay_refusal(order, status, body)
     Order.update(pay_channel=channel, payer_appid=appid, payer_openid=openid or "", prepay_id=body.get("prepay_id", ""),
@@ -80,16 +83,20 @@ def prepay(order, channel, openid=None, client_ip=None):
         Order.id == order.id).execute()
     if channel == "native":
         return {"code_url": body["code_url"]}
+    if channel == "h5":
+        return {"h5_url": body["h5_url"]}
     return pay_params(appid, body["prepay_id"])
 
 
-def _prepay_call(order, channel, appid, pay_type, openid):
+def _prepay_call(order, channel, appid, pay_type, openid, client_ip=None):
     project = Project.get_by_id(order.project_id)
     kwargs = {"description": project.name[:127], "out_trade_no": order.order_no,
               "amount": {"total": order.amount_fen, "currency": "CNY"}, "time_expire": rfc3339(order.expires_at),
               "notify_url": gateway.notify_url(), "appid": appid, "pay_type": pay_type}
     if openid:
         kwargs["payer"] = {"openid": openid}
+    if channel == "h5":
+        kwargs["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
     summary = {"out_trade_no": order.order_no, "channel": channel, "appid": appid, "amount": order.amount_fen}
     return gateway.call("prepay", order.id, gateway.client().pay, summary, **kwargs)
 

@@ -1,9 +1,12 @@
 """Request shapes of the purchase API."""
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.accounts import rules
+from app.api import DB_INT_MAX
+
+SeatId = Annotated[int, Field(gt=0, le=DB_INT_MAX)]
 
 
 class InvoiceIn(BaseModel):
@@ -33,19 +36,19 @@ class InvoiceIn(BaseModel):
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(title="订单信息有误", extra="forbid", str_max_length=200)
-    project_id: int = Field(gt=0, description="培训项目")
+    project_id: int = Field(gt=0, le=DB_INT_MAX, description="培训项目")
     invoice: InvoiceIn = Field(default_factory=lambda: InvoiceIn(choice="later"), description="发票")
 
 
 class PayIn(BaseModel):
     model_config = ConfigDict(title="支付方式有误", extra="forbid", str_max_length=200)
-    channel: Literal["jsapi", "mini", "native"] = Field(description="支付方式")
+    channel: Literal["jsapi", "mini", "native", "h5"] = Field(description="支付方式（h5：微信外的手机浏览器）")
 
 
 class GroupCheckIn(BaseModel):
     model_config = ConfigDict(title="名单有误", extra="forbid", str_max_length=400_000)
-    project_id: int = Field(gt=0, description="培训项目")
-    unit_id: int = Field(gt=0, description="单位")
+    project_id: int = Field(gt=0, le=DB_INT_MAX, description="培训项目")
+    unit_id: int = Field(gt=0, le=DB_INT_MAX, description="单位")
     lines: str = Field(min_length=1, description="身份证号（每行一个，或“姓名 身份证号”）")
 
 
@@ -57,7 +60,7 @@ class GroupOrderIn(BaseModel):
 
 class RefundIn(BaseModel):
     model_config = ConfigDict(title="退款信息有误", extra="forbid", str_max_length=200)
-    seat_ids: list[int] | None = Field(default=None, max_length=10000, description="退款的学员席位（不填为整单）")
+    seat_ids: list[SeatId] | None = Field(default=None, max_length=10000, description="退款的学员席位（不填为整单）")
     reason: str = Field(min_length=2, max_length=80, description="退款原因")
     override: bool = Field(default=False, description="已开始学习或已发证的席位也退款")
 

@@ -1,7 +1,7 @@
 """H5 pages for buying: confirm, pay (JSAPI inside WeChat, QR on a PC), result, orders, group purchase."""
 import base64
 import io
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -29,11 +29,27 @@ def in_wechat():
     return "MicroMessenger" in request.headers.get("User-Agent", "")
 
 
+def device():
+    """Where the learner is: "wechat" (JSAPI), "phone" (H5 payment opens WeChat) or "pc" (a QR code)."""
+    agent = request.headers.get("User-Agent", "")
+    if "MicroMessenger" in agent:
+        return "wechat"
+    if any(word in agent for word in ("Mobile", "Android", "iPhone", "iPad", "HarmonyOS")):
+        return "phone"
+    return "pc"
+
+
+CHANNELS_BY_DEVICE = {"wechat": ("jsapi",), "phone": ("h5", "native"), "pc": ("native",)}
+
+
 @bp.route("/projects/<int:project_id>/buy", methods=["GET", "POST"])
 @page()
 def buy(project_id):
     """Confirm the project and the invoice choice, then make the order (R-6)."""
     project = orders.on_sale_project(project_id)
+    if project.id in catalog.owned_project_ids(current_user()):  # never offer to buy a plan twice
+        flash("您已拥有该培训项目，无需重复购买")
+        return redirect(url_for("learning.my_learning"))
     error = None
     if request.method == "POST":
         try:
@@ -56,9 +72,10 @@ def pay(order_no):
     view = orders.order_view(order)
     if not view["payable"]:
         return redirect(url_for("pay_pages.result", order_no=order_no))
-    channel = request.form.get("channel") if request.method == "POST" else ("jsapi" if in_wechat() else None)
-    if channel not in ("jsapi", "native"):
-        return render_template("pay/choose.html", order=view, in_wechat=in_wechat())
+    where = device()
+    channel = request.form.get("channel") if request.method == "POST" else ("jsapi" if where == "wechat" else None)
+    if channel not in CHANNELS_BY_DEVICE[where]:
+        return render_template("pay/choose.html", order=view, device=where)
     try:
         params = pay_order(order, channel)
     except ApiError as err:
@@ -74,9 +91,28 @@ def pay(order_no):
         return render_template("pay/native.html", order=view, qr=_qr_data_uri(params["code_url"]),
                                sandbox_scan=_sandbox_url("/_sandbox/pay/scan", code_url=params["code_url"]))
     result_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("pay_pages.result", order_no=order_no)
+    if channel == "h5":  # WeChat's page opens the WeChat app, then comes back to the result page
+        return redirect(params["h5_url"] + "&redirect_url=" + quote(result_url, safe=""))
     cashier = _sandbox_url("/_sandbox/pay/cashier", prepay_id=params["package"].split("=", 1)[1],
                            return_url=result_url, **params)
     return render_template("pay/jsapi.html", order=view, params=params, sandbox_cashier=cashier)
+
+
+@bp.route("/orders/<order_no>/cancel", methods=["POST"])
+@page()
+def cancel(order_no):
+    """The learner gives up this payment: the order is closed (at WeChat Pay first when it was opened)."""
+    from app.pay import settle
+
+    order = find_order(order_no)
+    outcome = settle.abandon_order(order)
+    if outcome == "paid":
+        flash("该订单已支付")
+        return redirect(url_for("pay_pages.result", order_no=order_no))
+    flash("订单已取消")
+    if order.kind == "individual":
+        return redirect(url_for("learning.project", project_id=order.project_id))
+    return redirect(url_for("pay_pages.my_orders"))
 
 
 def _qr_data_uri(text):

@@ -4,10 +4,8 @@ Every change is recorded in the audit log with the state before and after (ID nu
 masked there). Finding by ID number or mobile goes through the blind index only.
 """
 import peewee
-from flask import current_app
 
-from app import ratelimit
-from app.accounts import rules, service, sms
+from app.accounts import rules, service, sms, throttle
 from app.accounts.models import User
 from app.accounts.policy import forget_session_version
 from app.db import db, utcnow
@@ -55,16 +53,12 @@ def search(name="", id_number="", mobile="", limit=50):
 def summary(user):
     """One account as the console shows it: personal data masked."""
     id_number, mobile = service.id_number_of(user), service.mobile_of(user)
-    failures, left = ratelimit.peek(_lock_key(user))
-    locked = failures >= current_app.config["LOGIN_MAX_FAILURES"]
+    failures, left = throttle.account_state(user.id)
+    locked = left > 0  # logins from unknown browsers must wait (app/accounts/throttle.py)
     return {"id": user.id, "name": user.name, "gender": user.gender, "gender_text": GENDER_TEXT.get(user.gender, ""),
             "id_number": mask_id(id_number), "mobile": mask_mobile(mobile), "username": user.username or "",
             "role": user.role, "active": user.is_active, "locked": locked, "lock_left": left if locked else 0,
             "failures": failures, "created_at": user.created_at, "last_login_at": user.last_login_at}
-
-
-def _lock_key(user):
-    return f"login:fail:acct:{user.id}"
 
 
 def reveal_id_number(user):
@@ -177,8 +171,8 @@ def _tell_learner(user, changes, reissued, old_mobile):
 
 def unlock(user):
     """Clear the login failures that locked the account."""
-    failures, _ = ratelimit.peek(_lock_key(user))
-    ratelimit.clear(_lock_key(user))
+    failures, _ = throttle.account_state(user.id)
+    throttle.unlock(user.id)
     audit.record("person.unlock", "account", user.id, {"failures": failures}, {"failures": 0})
 
 

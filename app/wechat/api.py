@@ -49,7 +49,7 @@ def mini_bind(data):
 def mini_register(data):
     """Register a learner from the mini-program and bind this WeChat user to the new account."""
     identity = login.redeem_bind_ticket(data.bind_ticket)
-    user = service.register(data)
+    user = service.register(data, request.remote_addr)
     login.bind(identity, user)
     login.forget_bind_ticket(data.bind_ticket)
     return _signed_in(user, "注册成功")

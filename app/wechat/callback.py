@@ -1,8 +1,13 @@
 """The official account's message endpoint: URL check, signatures, plain and safe (AES) mode.
 
 WeChat posts follows, menu clicks and text here; we answer within its 5 seconds with a text reply.
+The query's signature covers only token, timestamp and nonce (not the body), and the access log records
+the query: so a pushed message is taken only with a timestamp inside WECHAT_MP_MAX_AGE of our clock and a
+nonce not seen before, and WECHAT_MP_SAFE_MODE_ONLY refuses plain-mode pushes (in safe mode the
+message signature covers the encrypted body too).
 """
 import logging
+import time
 
 from flask import Blueprint, current_app, request
 from wechatpy import create_reply, parse_message
@@ -40,15 +45,26 @@ def callback():
     if request.method == "GET":
         return _text(args.get("echostr", ""))
     encrypted = args.get("encrypt_type") == "aes"
+    if not encrypted and current_app.config["WECHAT_MP_SAFE_MODE_ONLY"]:
+        log.warning("WeChat callback in plain mode refused (safe mode required) from %s", request.remote_addr)
+        return _text("safe mode required", 403)
+    refusal = _stale_or_replayed(args.get("timestamp", ""), args.get("nonce", ""))
+    if refusal:
+        log.warning("WeChat callback refused (%s) from %s", refusal, request.remote_addr)
+        return _text(refusal, 403)
     body = request.get_data()
+    if not body.strip():
+        return _text("empty body", 400)
     try:
         xml = _crypto().decrypt_message(body, args.get("msg_signature", ""), args["timestamp"], args["nonce"]) \
             if encrypted else body
-        message = parse_message(xml)
+        message = parse_message(xml) if xml and xml.strip() else None
     except (InvalidSignatureException, InvalidAppIdException):
         return _text("invalid message signature", 403)
     except Exception:  # noqa: BLE001  (malformed XML: refuse, never a 500)
-        log.warning("WeChat callback with an unreadable body")
+        message = None
+    if message is None or not getattr(message, "source", None):
+        log.warning("WeChat callback with an empty or unreadable body")
         return _text("bad request", 400)
     if _seen_before(message):
         return _text("success")  # WeChat re-sends when slow; act once
@@ -65,3 +81,19 @@ def _seen_before(message):
     """WeChat retries a push three times: dedupe on MsgId (or sender + time for events)."""
     msg_id = getattr(message, "id", None) or f"{message.source}:{message.create_time}:{message.type}"
     return not get_redis().set(f"wx:push:{msg_id}", 1, nx=True, ex=300)
+
+
+def _stale_or_replayed(timestamp, nonce):
+    """Why a push's signed query must not be taken (None when fresh and first seen)."""
+    max_age = current_app.config["WECHAT_MP_MAX_AGE"]
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        return "bad timestamp"
+    if age > max_age:
+        return "stale timestamp"
+    if not nonce or len(nonce) > 64:
+        return "bad nonce"
+    if not get_redis().set(f"wx:nonce:{timestamp}:{nonce}", 1, nx=True, ex=2 * max_age):
+        return "replayed nonce"
+    return None

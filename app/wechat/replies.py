@@ -20,8 +20,8 @@ def _link(path, label):
 
 def _contact():
     cfg = current_app.config
-    return (f"账号与证书咨询：{cfg['CONTACT_ACCOUNT_PHONE']}\n技术支持：{cfg['CONTACT_TECH_PHONE']}\n"
-            f"服务时间：{cfg['CONTACT_HOURS']}")
+    return (f"账号注册、登录、证书咨询：{cfg['CONTACT_ACCOUNT_PHONE']}，{cfg['CONTACT_ACCOUNT_KEY']}\n"
+            f"学习技术咨询：{cfg['CONTACT_TECH_PHONE']}，{cfg['CONTACT_TECH_KEY']}\n服务时间：{cfg['CONTACT_HOURS']}")
 
 
 ANSWERS = {

@@ -16,4 +16,29 @@ function contact(opts) {
   return get('/contact', undefined, opts)
 }
 
-module.exports = {me, logout, contact}
+/** Send the registration SMS code to the mobile being registered → {resend_after}. */
+function registerCode(mobile) {
+  return post('/auth/register-code', {mobile})
+}
+
+/** The documents to accept (privacy notice, sensitive data) with their versions: [{key, title, version, url}]. */
+function consents(opts) {
+  return get('/consents', undefined, opts)
+}
+
+/** Send a password-reset SMS code to a registered mobile (the same answer for any number). */
+function resetCode(mobile) {
+  return post('/auth/reset-code', {mobile})
+}
+
+/** Set a new password with the SMS code; afterwards log in with the mobile and the new password. */
+function resetPassword(mobile, code, password) {
+  return post('/auth/reset-password', {mobile, code, password})
+}
+
+/** Change my password → {token}: the old token ends with every other session, this one is renewed. */
+function changePassword(oldPassword, password) {
+  return post('/me/password', {old_password: oldPassword, password})
+}
+
+module.exports = {me, logout, contact, registerCode, consents, resetCode, resetPassword, changePassword}

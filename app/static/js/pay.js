@@ -34,6 +34,23 @@
     else { document.addEventListener('WeixinJSBridgeReady', invoke, false);
            status.textContent = '请在微信中打开本页面完成支付'; }
   }
+  var countdown = document.getElementById('pay-countdown');
+  if (countdown) {  // QR page: how long the order can still be paid
+    var expires = Date.parse(countdown.getAttribute('data-expires'));
+    var show = function () {
+      var left = Math.max(0, Math.floor((expires - Date.now()) / 1000));
+      if (left <= 0) {
+        countdown.textContent = '订单已超过支付时限，请取消后重新下单';
+        var qr = document.getElementById('pay-qr');
+        if (qr) { qr.classList.add('expired'); }
+        return;
+      }
+      var m = Math.floor(left / 60), s = left % 60;
+      countdown.textContent = '请在 ' + m + ' 分 ' + (s < 10 ? '0' : '') + s + ' 秒内完成支付';
+      setTimeout(show, 1000);
+    };
+    show();
+  }
   var result = document.getElementById('pay-result');
   if (result && result.getAttribute('data-status') === 'pending') {
     poll(result, function () { result.textContent = '支付成功'; result.setAttribute('data-status', 'paid'); });

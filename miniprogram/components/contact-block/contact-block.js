@@ -20,7 +20,7 @@ Component({
   },
   methods: {
     call(event) {
-      wx.makePhoneCall({phoneNumber: String(event.currentTarget.dataset.phone), fail() {}})
+      wx.makePhoneCall({phoneNumber: String(event.currentTarget.dataset.phone).replace(/[\s-]/g, ''), fail() {}})
     },
   },
 })

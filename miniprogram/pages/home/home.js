@@ -13,7 +13,7 @@ function currentProject(projects, year) {
 }
 
 Page({
-  data: {loading: true, loggedIn: false, project: null, plan: null, error: ''},
+  data: {loading: true, loggedIn: false, project: null, plan: null, others: [], error: ''},
 
   onShow() {
     return this.load()
@@ -26,12 +26,14 @@ Page({
   async load() {
     const loggedIn = await auth.ensureSignedIn()
     try {
-      const project = currentProject(await catalogApi.projects(), shanghaiYear())
+      const projects = await catalogApi.projects()
+      const project = currentProject(projects, shanghaiYear())
       let plan = null
       if (loggedIn && project && project.owned) {
         plan = (await learningApi.myPlans()).find((p) => p.id === project.id) || null
       }
-      this.setData({loading: false, loggedIn: request.isLoggedIn(), project, plan, error: ''})
+      const others = projects.filter((p) => !project || p.id !== project.id)
+      this.setData({loading: false, loggedIn: request.isLoggedIn(), project, plan, others, error: ''})
     } catch (error) {
       this.setData({loading: false, loggedIn: request.isLoggedIn(), error: error.message})
     }
@@ -41,6 +43,12 @@ Page({
     const {project, plan} = this.data
     if (!project) return
     nav.go(plan ? '/pages/plan/plan?id=' + project.id : '/pages/project/project?id=' + project.id)
+  },
+
+  /** Another year's project: my plan when I own it, else its page (buy, or why it is not on sale). */
+  openOther(event) {
+    const {id, owned} = event.currentTarget.dataset
+    nav.go(owned ? '/pages/plan/plan?id=' + id : '/pages/project/project?id=' + id)
   },
 
   goLogin() {

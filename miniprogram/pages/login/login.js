@@ -55,4 +55,8 @@ Page({
   retry() {
     return this.check()
   },
+
+  forgot() {
+    wx.navigateTo({url: '/pages/forgot/forgot'})
+  },
 })

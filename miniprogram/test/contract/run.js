@@ -253,6 +253,23 @@ async function main() {
     summary.certificate = cert.number
   })
 
+  await step('change the password: the token is renewed and still works; the old password no longer binds', async () => {
+    const renewed = await accountApi.changePassword(cfg.password, cfg.password + 'N')
+    check(renewed && renewed.token, 'a renewed token', renewed)
+    request.setToken(renewed.token)
+    const me = await accountApi.me()
+    check(me.name === cfg.name, 'still signed in with the renewed token', me)
+    const back = await accountApi.changePassword(cfg.password + 'N', cfg.password)
+    request.setToken(back.token)
+    const wrong = await rejects(accountApi.changePassword(cfg.password + 'N', cfg.password + 'M'))
+    check(wrong.status === 422, 'the old password is refused', wrong)
+  })
+
+  await step('forgot password: a reset code is asked for the registered mobile', async () => {
+    const sent = await accountApi.resetCode(cfg.mobile)
+    check(sent && sent.resend_after > 0, 'a resend wait', sent)
+  })
+
   await step('an ended login: token dropped, login page opened with the way back', async () => {
     request.setToken('no-such-token')
     pageStack = [{route: 'pages/course/course', options: {id: String(course.id)}}]

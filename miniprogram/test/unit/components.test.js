@@ -56,15 +56,15 @@ describe('contact-block', () => {
   const id = load('components', 'contact-block')
 
   test('shows the backend\'s customer-service lines; a tap calls', async () => {
-    wx.__route('GET', '/api/v1/contact', envelope({account_phone: '023-00000001', tech_phone: '023-00000002',
-      hours: '工作日 9:00-17:30'}))
+    wx.__route('GET', '/api/v1/contact', envelope({account_phone: '400-023-9229', tech_phone: '400-618-7500',
+      account_key: '按 1 选择登录注册问题', tech_key: '按 2 选择售后服务', hours: '工作日 9:00-17:30'}))
     const block = render(id)
     await flush()
-    expect(block.dom.textContent).toContain('账号与证书咨询：023-00000001')
+    expect(block.dom.textContent).toContain('账号注册、登录、证书咨询：400-023-9229，按 1 选择登录注册问题')
     expect(block.dom.textContent).toContain('工作日 9:00-17:30')
     block.querySelectorAll('.link')[1].dispatchEvent('tap')
     await flush()
-    expect(wx.makePhoneCall).toHaveBeenCalledWith(expect.objectContaining({phoneNumber: '023-00000002'}))
+    expect(wx.makePhoneCall).toHaveBeenCalledWith(expect.objectContaining({phoneNumber: '4006187500'}))
     render(id) // a second page: no second request
     await flush()
     expect(wx.request).toHaveBeenCalledTimes(1)

@@ -42,3 +42,21 @@ test('offers buying and WeChat login to a visitor', async () => {
   expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/login/login'})
   expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/project/project?id=1'})
 })
+
+test('lists every other year\'s plan: owned ones open the plan, others their project page', async () => {
+  auth.ensureSignedIn.mockResolvedValue(true)
+  request.setToken('t')
+  catalogApi.projects.mockResolvedValue([project(), project({id: 2, year: year - 1, name: (year - 1) + '年公需科目',
+    on_sale: false, owned: true}), project({id: 3, year: year - 2, name: (year - 2) + '年公需科目', on_sale: false})])
+  learningApi.myPlans.mockResolvedValue([])
+  const page = render(id)
+  await page.instance.onShow()
+  const rows = page.querySelectorAll('.other-year')
+  expect(rows.map((r) => r.dom.textContent.replace(/\s+/g, ' ').trim())).toEqual([
+    `${year - 1} 年度 · ${year - 1}年公需科目已拥有`, `${year - 2} 年度 · ${year - 2}年公需科目不在销售期`])
+  rows[0].dispatchEvent('tap')
+  rows[1].dispatchEvent('tap')
+  await flush()
+  expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/plan/plan?id=2'})
+  expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/project/project?id=3'})
+})

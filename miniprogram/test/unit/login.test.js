@@ -2,6 +2,7 @@ jest.mock('../../utils/auth')
 const auth = require('../../utils/auth')
 const {ApiError} = require('../../utils/request')
 const {load, render, flush, text} = require('../helpers/page')
+const {envelope} = require('../helpers/wx')
 
 const login = load('pages', 'login')
 const register = load('pages', 'register')
@@ -54,25 +55,45 @@ test('WeChat unreachable: a message and a retry', async () => {
   expect(page.querySelector('#bind-form')).toBeTruthy()
 })
 
-test('register: the form\'s own checks, then the backend\'s per-field messages', async () => {
+test('register: the form\'s own checks, the SMS code and both consents, then the backend\'s messages', async () => {
+  wx.__route('GET', '/api/v1/consents', envelope([
+    {key: 'privacy', title: '个人信息保护政策', version: '2026-11-01', url: 'https://x/legal/privacy'},
+    {key: 'sensitive_pi', title: '敏感个人信息处理单独同意书', version: '2026-11-01', url: 'https://x/legal/sensitive_pi'}]))
+  wx.__route('POST', '/api/v1/auth/register-code', envelope({resend_after: 60}))
   const page = render(register)
-  page.instance.onLoad({})
-  submit(page, 'submit', {name: '', id_number: '', mobile: '', password: ''})
+  await page.instance.onLoad({})
+  await flush()
+  expect(page.querySelectorAll('.consent').length).toBe(2)
+  submit(page, 'submit', {name: '', id_number: '', mobile: '', sms_code: '', password: ''})
   await flush()
   expect(text(page, '#e-name')).toBe('请填写姓名')
+  expect(text(page, '#e-sms_code')).toBe('请填写验证码')
   expect(text(page, '#e-confirm_true')).toContain('请确认所填信息真实有效')
+  expect(text(page, '#e-consents')).toBe('请阅读并同意《个人信息保护政策》')
   expect(auth.register).not.toHaveBeenCalled()
+
+  await page.instance.sendCode()
+  expect(text(page, '#e-mobile')).toBe('请先填写 11 位手机号')
+  page.instance.mobileInput({detail: {value: '13800000001'}})
+  await page.instance.sendCode()
+  await flush()
+  expect(wx.request).toHaveBeenLastCalledWith(expect.objectContaining({
+    url: expect.stringContaining('/api/v1/auth/register-code'), data: {mobile: '13800000001'}}))
+  expect(text(page, '#send-code')).toBe('60 秒后重发')
 
   page.instance.idInput({detail: {value: '500103199003077657'}})
   await flush()
   expect(page.data.gender).toBe('M')
   page.instance.confirmChange({detail: {value: ['yes']}})
-  auth.register.mockRejectedValueOnce(new ApiError('注册信息有误：手机号 手机号格式不正确', {code: 'invalid_input',
+  page.instance.consentChange({detail: {value: ['privacy', 'sensitive_pi']}})
+  auth.register.mockRejectedValueOnce(new ApiError('注册信息有误：手机号格式不正确', {code: 'invalid_input',
     status: 422, data: {fields: {mobile: '手机号格式不正确'}}}))
-  const form = {name: '张三', id_number: '500103199003077657', mobile: '1380000', password: 'Secret123'}
+  const form = {name: '张三', id_number: '500103199003077657', mobile: '1380000', sms_code: '123456',
+    password: 'Secret123'}
   submit(page, 'submit', form)
   await flush()
-  expect(auth.register).toHaveBeenLastCalledWith(Object.assign({gender: 'M', confirm_true: true}, form))
+  expect(auth.register).toHaveBeenLastCalledWith(Object.assign({gender: 'M', confirm_true: true,
+    consents: {privacy: '2026-11-01', sensitive_pi: '2026-11-01'}}, form))
   expect(text(page, '#e-mobile')).toBe('手机号格式不正确')
 
   auth.register.mockResolvedValueOnce({bound: true})
@@ -81,4 +102,5 @@ test('register: the form\'s own checks, then the backend\'s per-field messages',
   submit(page, 'submit', Object.assign({}, form, {mobile: '13800000001'}))
   await flush()
   expect(wx.navigateBack).toHaveBeenCalledWith({delta: 2}) // past login and register, to the course
+  page.instance.onUnload()
 })
