@@ -76,6 +76,9 @@ def register_blueprints(app):
     from app.pay import api as pay_api
     from app.pay import notify as pay_notify
     from app.pay import views as pay_views
+    from app.units import api as units_api
+    from app.units import staff_views as units_staff
+    from app.units import views as units_views
     from app.wechat import api as wechat_api
     from app.wechat import callback as wechat_callback
     from app.wechat import views as wechat_views
@@ -104,6 +107,9 @@ def register_blueprints(app):
     app.register_blueprint(bulk_staff_views.bp)
     app.register_blueprint(dashboard_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(units_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(units_views.bp)
+    app.register_blueprint(units_staff.bp)
     staff.init_app(app)
     register_error_handlers(app)
 

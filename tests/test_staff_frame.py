@@ -9,7 +9,8 @@ from tests.learning_fixtures import make_learner
 from tests.staff_fixtures import make_staff_member, text_of
 
 # Which roles reach which of this branch's sections (administrators reach all of them).
-REACH = {"roles": {"admin"}, "audit": {"admin"}}
+REACH = {"roles": {"admin"}, "audit": {"admin"}, "people": {"service_desk"},
+         "certificates": {"service_desk", "reviewer"}, "integrity": {"reviewer"}}
 
 
 def _section_paths(app):
@@ -30,9 +31,11 @@ def test_each_role_reaches_only_its_sections(app, role):
             assert "您的角色无权访问此页面" in text_of(resp)
     home = member.get("/staff/")
     assert home.status_code == 200
-    listed = {s.key for s in sections_for(member.user)}
-    assert ("roles" in listed) == (role == "admin")
-    assert ("audit" in listed) == (role == "admin")
+    listed = {s.key for s in sections_for(member.user)} & set(REACH)
+    assert listed == {key for key, roles_ in REACH.items() if role == "admin" or role in roles_}
+    page = home.get_data(as_text=True)
+    for key in REACH:
+        assert (f'data-section="{key}"' in page) == (key in listed), (role, key)
 
 
 def test_learners_and_roleless_staff_are_refused_anonymous_sent_to_login(app, client):

@@ -158,7 +158,7 @@ def test_only_approved_contacts_reach_a_unit(app, drain):
     for who in (make_id(60, gender="M"), make_id(61, gender="M")):
         api = _login(app.test_client(), who, "Secret123")
         status, body = _upload(api, unit, data)
-        assert (status, body["code"]) == (403, "not_contact")
+        assert (status, body["code"]) == (403, "not_unit_contact")
         assert api.get(f"/dashboard/units/{unit.id}/learners")[0] == 403
         assert api.get("/dashboard/units")[1]["data"] == []
         assert api.client.get(f"/units/{unit.id}/learners").status_code == 403

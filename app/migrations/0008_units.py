@@ -1,4 +1,5 @@
-"""Units, their contacts and learners, the group checks they ran; an order remembers the unit it bought for."""
+"""Units, their contacts and learners, the group checks they ran; an order remembers the unit it bought for
+and a seat the name the unit's contact typed for it."""
 import datetime
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Model, TextField
@@ -90,3 +91,4 @@ def up(migrator, db):
         db.create_tables(MODELS[3:])
     migrator.migrate(migrator.add_column(
         "order", "unit_id", ForeignKeyField(Unit, field=Unit.id, null=True, on_delete="SET NULL")))
+    migrator.migrate(migrator.add_column("order_seat", "label", CharField(max_length=30, default="")))

@@ -4,23 +4,18 @@ import time
 from flask import current_app, request
 
 from app.accounts.policy import current_user, require_owner
-from app.api import ApiBlueprint, ok
+from app.api import ApiBlueprint, json_body, ok, parse_model
 from app.errors import ApiError
 from app.jobs import enqueue
 from app.pay import orders
 from app.pay.models import Order
 from app.pay.schemas import GroupCheckIn, GroupOrderIn, OrderIn, PayIn, RefundIn
+from app.units import service as units
 
 bp = ApiBlueprint("pay_api", __name__)
 GROUP_BODY_LIMIT = 2 * 1024 * 1024  # a list of 10,000 ID numbers, or the unit's xlsx
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def group_module():
-    """Group-purchase list checking (imported on use: it brings openpyxl)."""
-    from app.pay import group
-
-    return group
+CHECKS_PER_HOUR = 30
 
 
 def find_order(order_no):
@@ -85,50 +80,81 @@ def pay(order_no, data):
     return ok(pay_order(find_order(order_no), data.channel))
 
 
-@bp.endpoint("/group-orders/checks", methods=["POST"], body=GroupCheckIn, max_body=GROUP_BODY_LIMIT)
-def group_check(data):
-    """Check a pasted list of ID numbers, one a line (R-7)."""
+def limit_checks(user):
+    """Counted before anything is parsed: at most 30 checks an hour per account."""
+    from app import ratelimit
+
+    count, left = ratelimit.hit(f"group-check:{user.id}", 3600)
+    if count > CHECKS_PER_HOUR:
+        raise ApiError(f"名单校验过于频繁，请 {ratelimit.minutes(left)} 分钟后再试", status=429)
+
+
+def _answer(result, user, unit, project, source):
+    from app.pay.group import store
+
+    result["unit_id"], result["source"] = unit.id, source
+    check_id = store.save_check(result, user, unit, project)
+    store.record_check(result, user, unit, project)
+    return {**store.public_view(result), "check_id": check_id,
+            "errors_url": f"/api/v1/group-orders/checks/{check_id}/errors.xlsx"}
+
+
+@bp.endpoint("/group-orders/checks", methods=["POST"], max_body=GROUP_BODY_LIMIT, doc_body=GroupCheckIn)
+def group_check():
+    """Check a pasted list (R-7): "身份证号" or "姓名 身份证号" a line; approved unit contacts only."""
+    from app.pay.group import check, lines
+
+    user = current_user()
+    limit_checks(user)
+    data = parse_model(GroupCheckIn, json_body())
+    unit = units.require_contact(user, data.unit_id)
     project = orders.on_sale_project(data.project_id)
-    return ok(_checked(project, group_module().split_lines(data.lines)))
+    result = check.check_lines(project, lines.split_lines(data.lines))
+    return ok(_answer(result, user, unit, project, "text"))
 
 
-@bp.endpoint("/group-orders/checks/upload", methods=["POST"], auth="user", max_body=GROUP_BODY_LIMIT)
+@bp.endpoint("/group-orders/checks/upload", methods=["POST"], max_body=GROUP_BODY_LIMIT)
 def group_check_upload():
-    """Check the unit's xlsx list (form 附件2): multipart field `file`, and `project_id`."""
+    """Check the unit's xlsx list (附件2): multipart file, project_id, unit_id; large files in the worker (202)."""
+    from app.pay.group import uploads
+
+    user = current_user()
+    limit_checks(user)
+    unit = units.require_contact(user, _int(request.form.get("unit_id"), "请选择单位"))
     project = orders.on_sale_project(_int(request.form.get("project_id")))
     upload = request.files.get("file")
     if upload is None:
         raise ApiError("请选择要上传的 Excel 文件", status=422)
-    return ok(_checked(project, group_module().parse_xlsx(upload.read())))
+    data = upload.read(GROUP_BODY_LIMIT + 1)
+    if len(data) <= uploads.INLINE_BYTES:
+        return ok(uploads.check_workbook(data, user, unit, project))
+    from app.units import xlsx_limits
+
+    xlsx_limits.check_xlsx_bounds(data)  # refuse at once what the worker would refuse before parsing
+    token = uploads.start(data, user, unit, project)
+    return ok({"state": "running", "job": token, "poll_url": f"/api/v1/group-orders/checks/jobs/{token}"},
+              "名单较大，正在后台校验", 202)
 
 
-def limit_checks(user):
-    """A check tells whether ID numbers are registered: at most 30 checks an hour per account."""
-    from app import ratelimit
+@bp.endpoint("/group-orders/checks/jobs/<token>")
+def group_check_job(token):
+    """The outcome of a workbook checked in the worker: running, done (the check) or failed (the message)."""
+    from app.pay.group import uploads
 
-    count, left = ratelimit.hit(f"group-check:{user.id}", 3600)
-    if count > 30:
-        raise ApiError(f"名单校验过于频繁，请 {ratelimit.minutes(left)} 分钟后再试", status=429)
-
-
-def _checked(project, lines):
-    limit_checks(current_user())
-    result = group_module().check_lines(project, lines, buyer=current_user())
-    check_id = group_module().save_check(result, current_user(), project)
-    return {**group_module().public_view(result), "check_id": check_id,
-            "errors_url": f"/api/v1/group-orders/checks/{check_id}/errors.xlsx"}
+    return ok(uploads.outcome(token, current_user()))
 
 
 @bp.endpoint("/group-orders/checks/<check_id>/errors.xlsx")
 def group_errors(check_id):
-    """The failed lines as an xlsx file, with the reason per line, to fix and paste again."""
+    """The failed lines as an xlsx file (numbers masked), with the reason per line."""
     return errors_file(check_id)
 
 
 def errors_file(check_id):
     """The error file of one of my checks, as an xlsx download."""
-    group = group_module()
-    workbook = group.error_workbook(group.load_check(check_id, current_user()))
+    from app.pay.group import store
+
+    workbook = store.error_workbook(store.load_check(check_id, current_user()))
     return current_app.response_class(workbook, mimetype=XLSX, headers={
         "Content-Disposition": "attachment; filename=group-errors.xlsx"})
 
@@ -136,21 +162,25 @@ def errors_file(check_id):
 @bp.endpoint("/group-orders", methods=["POST"], body=GroupOrderIn)
 def create_group_order(data):
     """One order for the valid lines of a check, paid at once by the unit's contact."""
-    saved = group_module().load_check(data.check_id, current_user())
-    order = orders.create_group_order(current_user(), saved["project_id"], saved["valid_user_ids"], data.invoice)
+    from app.pay.group import store
+
+    user = current_user()
+    saved = store.load_check(data.check_id, user)
+    unit = units.require_contact(user, saved["unit_id"])
+    order = orders.group_order_from_check(user, saved, data.invoice, unit)
     return ok(orders.order_view(order, with_seats=True), "团购订单已创建", 201)
 
 
 @bp.endpoint("/group-orders")
 def group_orders():
-    """Group orders I placed, with their seats."""
+    """Group orders I placed, with their seats (the names I typed, masked ID numbers)."""
     return ok([orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")])
 
 
 @bp.endpoint("/staff/orders/<order_no>", auth="staff")
 def staff_order(order_no):
     """Staff: look up an order with its seats."""
-    return ok(orders.order_view(find_order(order_no), with_seats=True))
+    return ok(orders.order_view(find_order(order_no), with_seats=True, staff=True))
 
 
 @bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
@@ -164,10 +194,10 @@ def staff_refund(order_no, data):
               "退款已提交，结果以微信支付通知为准", 201)
 
 
-def _int(value):
+def _int(value, message="请选择培训项目"):
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ApiError("请选择培训项目", status=422) from None
+        raise ApiError(message, status=422) from None
 
 

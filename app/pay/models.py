@@ -50,6 +50,7 @@ class OrderSeat(BaseModel):
     user = peewee.ForeignKeyField(User, backref="seats", on_delete="RESTRICT")
     amount_fen = peewee.IntegerField()
     status = peewee.CharField(max_length=16, default="active")  # active / refunding / refunded
+    label = peewee.CharField(max_length=30, default="")  # the name a unit's contact typed for the seat, if any
 
     class Meta:
         table_name = "order_seat"

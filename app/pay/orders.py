@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.learning.models import Enrollment, Project
+from app.pay.group import store
 from app.pay.models import Order, OrderSeat
 
 log = logging.getLogger(__name__)
@@ -57,17 +58,20 @@ def in_open_orders(project, user_ids, exclude_order=None):
 
 
 def create_individual_order(user, project_id, invoice):
-    """An order for the buyer's own seat; an open one for the same plan is reused (same order number)."""
+    """An order for the buyer's own seat; their open one for the same plan is reused (same order number).
+
+    A seat in someone else's unpaid order (a unit's group order) reserves nothing: the learner can
+    always buy alone; if both are paid, the later-paid seat is refunded (app.pay.duplicates).
+    """
     project = on_sale_project(project_id)
     with db.atomic():
         if owners(project, {user.id}):
             raise ApiError("您已拥有该培训项目，无需重复购买", code="conflict", status=409)
         open_order = (Order.select().join(OrderSeat)
-                      .where(Order.project == project.id, Order.status == "pending", OrderSeat.user == user.id)
+                      .where(Order.project == project.id, Order.status == "pending", Order.kind == "individual",
+                             Order.buyer == user.id, OrderSeat.user == user.id)
                       .first())
         if open_order is not None:
-            if open_order.kind != "individual":
-                raise ApiError("您的单位已为您购买该项目，付款后即可学习", code="conflict", status=409)
             _apply_invoice(open_order, invoice)
             return Order.get_by_id(open_order.id)
         order = Order.create(order_no=new_order_no(), kind="individual", buyer=user.id, project=project.id,
@@ -78,26 +82,40 @@ def create_individual_order(user, project_id, invoice):
     return order
 
 
-def create_group_order(buyer, project_id, user_ids, invoice):
-    """One order with a seat per learner, paid at once by the unit's contact."""
+def group_order_from_check(buyer, saved, invoice, unit):
+    """The order of a saved check (app.pay.group.store): made once; placing it again returns the same order."""
+    if saved.get("order_no"):
+        order = Order.get_or_none(Order.order_no == saved["order_no"], Order.buyer == buyer.id)
+        if order is not None:
+            return order
+    order = create_group_order(buyer, saved["project_id"], saved["valid_user_ids"], invoice, unit=unit,
+                               labels=saved["labels"])
+    store.mark_ordered(saved, order.order_no)
+    return order
+
+
+def create_group_order(buyer, project_id, user_ids, invoice, unit=None, labels=None):
+    """One order with a seat per learner, paid at once by the unit's contact.
+
+    Nothing about the learners is checked or said here (whether they own the plan or sit in another
+    unpaid order): an unpaid order reserves nobody, and a seat whose learner owns the plan when this
+    order is paid is refunded automatically. `labels` {user_id: name typed by the contact} is what
+    the contact sees of each seat, with the masked ID number.
+    """
     project = on_sale_project(project_id)
     user_ids = list(dict.fromkeys(user_ids))
     if not user_ids:
         raise ApiError("没有可购买的学员", status=422)
+    labels = labels or {}
     with db.atomic():
-        active = {u.id for u in User.select(User.id).where(User.id.in_(user_ids), User.is_active == True)}  # noqa: E712
-        if len(active) != len(user_ids):
-            raise ApiError("名单中有账号已停用，请重新校验名单", code="conflict", status=409)
-        taken = owners(project, user_ids) | in_open_orders(project, user_ids)
-        if taken:
-            raise ApiError(f"有 {len(taken)} 位学员已拥有该项目或已在其他待支付订单中，请重新校验名单",
-                           code="conflict", status=409, data={"user_ids": sorted(taken)})
         order = Order.create(order_no=new_order_no(), kind="group", buyer=buyer.id, project=project.id,
-                             seat_count=len(user_ids), unit_price_fen=project.price_fen,
-                             amount_fen=project.price_fen * len(user_ids), expires_at=utcnow() + ORDER_TTL,
-                             **_invoice_fields(invoice))
-        OrderSeat.insert_many([{"order": order.id, "user": uid, "amount_fen": project.price_fen,
-                                "created_at": utcnow()} for uid in user_ids]).execute()
+                             unit=getattr(unit, "id", None), seat_count=len(user_ids),
+                             unit_price_fen=project.price_fen, amount_fen=project.price_fen * len(user_ids),
+                             expires_at=utcnow() + ORDER_TTL, **_invoice_fields(invoice))
+        rows = [{"order": order.id, "user": uid, "amount_fen": project.price_fen, "created_at": utcnow(),
+                 "label": str(labels.get(uid) or labels.get(str(uid)) or "")[:30]} for uid in user_ids]
+        for start in range(0, len(rows), 500):
+            OrderSeat.insert_many(rows[start:start + 500]).execute()
     log.info("order %s created (group, %s seats)", order.order_no, len(user_ids))
     return order
 
@@ -115,9 +133,17 @@ def _apply_invoice(order, invoice):
 
 
 def on_paid(order):
-    """Inside the transaction that marked the order paid: every seat's learner owns the plan (R-8)."""
+    """Inside the transaction that marked the order paid: every seat's learner owns the plan (R-8).
+
+    A learner who owns the plan already (through an order paid earlier) keeps that enrollment
+    untouched; this order's seat for them is a duplicate, refunded after the commit
+    (app.pay.duplicates). The learners of a unit's order become the unit's members.
+    """
+    from app.units.service import add_seat_members
+
     seats = list(OrderSeat.select().where(OrderSeat.order == order.id, OrderSeat.status == "active"))
     source = "purchase" if order.kind == "individual" else "group"
+    granted = []
     for seat in seats:
         fields = {"source": source, "order_id": order.id, "seat_id": seat.id}
         existing = Enrollment.get_or_none(Enrollment.user == seat.user_id, Enrollment.project == order.project_id)
@@ -125,14 +151,16 @@ def on_paid(order):
             try:
                 with db.atomic():
                     Enrollment.create(user=seat.user_id, project=order.project_id, **fields)
+                granted.append(seat)
                 continue
             except peewee.IntegrityError:
                 existing = Enrollment.get(Enrollment.user == seat.user_id, Enrollment.project == order.project_id)
         if existing.status == "revoked":  # refunded before, bought again
             Enrollment.update(status="active", revoked_at=None, **fields).where(Enrollment.id == existing.id).execute()
+            granted.append(seat)
         else:
-            # Owned already (a race with another order): keep the older enrollment, log for staff.
-            log.warning("order %s: seat %s learner already owns the plan", order.order_no, seat.id)
+            log.info("order %s: seat %s is a duplicate (the learner owns the plan already)", order.order_no, seat.id)
+    add_seat_members(order, granted)
     return seats
 
 
@@ -147,8 +175,9 @@ def after_paid(order):
                     {"project": project.name, "amount": yuan(order.amount_fen) + "元", "order_no": order.order_no,
                      "time": _local(order.paid_at)}, url=_url(f"/orders/{order.order_no}"))
     if order.kind == "group":
-        unit = order.invoice_title if order.invoice_title_type == "unit" and order.invoice_title else buyer.name
-        for seat in OrderSeat.select().where(OrderSeat.order == order.id):
+        unit = (order.unit.name if order.unit_id else
+                order.invoice_title if order.invoice_title_type == "unit" and order.invoice_title else buyer.name)
+        for seat in OrderSeat.select().where(OrderSeat.order == order.id, OrderSeat.status == "active"):
             messages.notify(f"seat-granted:{seat.id}", User.get_by_id(seat.user_id), "seat_granted",
                             {"project": project.name, "unit": unit, "time": _local(order.paid_at)},
                             url=_url("/learning"))
@@ -185,15 +214,17 @@ def _url(path):
 STATUS_TEXT = {"pending": "待支付", "paid": "已支付", "closed": "已关闭", "refunded": "已退款",
                "partially_refunded": "部分退款"}
 SEAT_TEXT = {"active": "已开通", "refunding": "退款中", "refunded": "已退款"}
+UNPAID_SEAT_TEXT = {"pending": "待支付", "closed": "未支付"}
 
 
-def order_view(order, with_seats=False):
-    """What pages and the API show of an order (personal data of seats masked)."""
+def order_view(order, with_seats=False, staff=False):
+    """What pages and the API show of an order (personal data of seats masked; see seat_views)."""
     project = Project.get_by_id(order.project_id)
     view = {
         "order_no": order.order_no, "kind": order.kind, "status": order.status,
         "status_text": STATUS_TEXT.get(order.status, order.status),
         "project": {"id": project.id, "name": project.name, "year": project.year},
+        "unit": order.unit.name if order.unit_id else None,
         "seat_count": order.seat_count, "unit_price_fen": order.unit_price_fen, "amount_fen": order.amount_fen,
         "amount_yuan": yuan(order.amount_fen), "refunded_fen": order.refunded_fen,
         "invoice": {"choice": order.invoice_choice, "title_type": order.invoice_title_type or None,
@@ -204,17 +235,24 @@ def order_view(order, with_seats=False):
         "payable": order.status == "pending" and order.expires_at > utcnow(),
     }
     if with_seats:
-        view["seats"] = seat_views(order)
+        view["seats"] = seat_views(order, staff=staff)
     return view
 
 
-def seat_views(order):
+def seat_views(order, staff=False):
+    """Seats with the masked ID number; the buyer sees the name they typed (never the account's), staff the name.
+
+    A seat of an unpaid order says 待支付 (未支付 once closed): it grants nothing until paid.
+    """
     from app.accounts.service import id_number_of
     from app.masking import mask_id
 
     rows = (OrderSeat.select(OrderSeat, User).join(User).where(OrderSeat.order == order.id).order_by(OrderSeat.id))
-    return [{"id": s.id, "name": s.user.name, "id_number": mask_id(id_number_of(s.user)), "status": s.status,
-             "status_text": SEAT_TEXT.get(s.status, s.status), "amount_fen": s.amount_fen} for s in rows]
+    unpaid = UNPAID_SEAT_TEXT.get(order.status)
+    return [{"id": s.id, "name": s.user.name if staff else (s.label or None),
+             "id_number": mask_id(id_number_of(s.user)), "status": s.status,
+             "status_text": unpaid if unpaid and s.status == "active" else SEAT_TEXT.get(s.status, s.status),
+             "amount_fen": s.amount_fen} for s in rows]
 
 
 def orders_of(user, kind=None):

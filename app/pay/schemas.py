@@ -45,7 +45,8 @@ class PayIn(BaseModel):
 class GroupCheckIn(BaseModel):
     model_config = ConfigDict(title="名单有误", extra="forbid", str_max_length=400_000)
     project_id: int = Field(gt=0, description="培训项目")
-    lines: str = Field(min_length=1, description="身份证号（每行一个）")
+    unit_id: int = Field(gt=0, description="单位")
+    lines: str = Field(min_length=1, description="身份证号（每行一个，或“姓名 身份证号”）")
 
 
 class GroupOrderIn(BaseModel):

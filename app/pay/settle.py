@@ -16,7 +16,7 @@ from flask import current_app
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.jobs import enqueue
-from app.pay import gateway, orders
+from app.pay import duplicates, gateway, orders
 from app.pay.models import Order, OrderSeat, Refund
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,26 @@ def after_paid_job(order_id):
     """Job, queued once by the caller that marked the order paid: orders.after_paid (messages to every seat).
 
     A job rather than inline so that a group order of hundreds of seats still answers WeChat within 5 s;
-    after_paid is idempotent (one message per event key), so the queue may retry it.
+    after_paid is idempotent (one message per event key), so the queue may retry it. Seats bought
+    twice are refunded first (app.pay.duplicates).
     """
-    orders.after_paid(Order.get_by_id(order_id))
+    order = Order.get_by_id(order_id)
+    refund_duplicates(order)
+    orders.after_paid(order)
+
+
+def refund_duplicates(order):
+    """Refund a paid order's duplicate seats at once (idempotent: refunded seats are no longer active)."""
+    seats = duplicates.duplicate_seats(order)
+    if not seats:
+        return None
+    try:
+        refund = refund_seats(order, [s.id for s in seats], duplicates.DUPLICATE_REASON)
+    except ApiError as exc:  # another worker got there first: nothing left to do
+        log.warning("order %s: duplicate seats not refunded: %s", order.order_no, exc.message)
+        return None
+    log.info("order %s: %s duplicate seat(s) refunded (%s)", order.order_no, len(seats), refund.out_refund_no)
+    return refund
 
 
 def _mark_paid(order, txn):

@@ -12,8 +12,9 @@ from app.api import parse_model
 from app.errors import ApiError
 from app.learning import catalog
 from app.pay import orders
-from app.pay.api import GROUP_BODY_LIMIT, errors_file, find_order, group_module, limit_checks, pay_order
+from app.pay.api import GROUP_BODY_LIMIT, errors_file, find_order, limit_checks, pay_order
 from app.pay.schemas import InvoiceIn
+from app.units import service as units
 
 bp = Blueprint("pay_pages", __name__)
 
@@ -108,37 +109,74 @@ def my_orders():
     return render_template("pay/orders.html", orders=[orders.order_view(o) for o in orders.orders_of(current_user())])
 
 
+def _group_lines(unit, project):
+    """The check of the posted list: pasted text, or a workbook (large ones go to the worker: a token)."""
+    from app.pay.api import _answer
+    from app.pay.group import check, lines, uploads
+    from app.units import xlsx_limits
+
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        data = upload.read(GROUP_BODY_LIMIT + 1)
+        if len(data) <= uploads.INLINE_BYTES:
+            return uploads.check_workbook(data, current_user(), unit, project), None
+        xlsx_limits.check_xlsx_bounds(data)
+        return None, uploads.start(data, current_user(), unit, project)
+    result = check.check_lines(project, lines.split_lines(request.form.get("lines", "")))
+    return _answer(result, current_user(), unit, project, "text"), None
+
+
 @bp.route("/group", methods=["GET", "POST"], endpoint="group")
 @page()
 def group_page():
-    """Group purchase (R-7): paste ID numbers or upload the unit's list; see every line's result."""
+    """Group purchase (R-7) for a unit's approved contact: paste or upload the list, every line's verdict."""
+    my_units = units.contact_units(current_user())
     projects = [p for p in catalog.catalogue(current_user()) if p["on_sale"]]
     selected = request.values.get("project_id", type=int) or (projects[0]["id"] if projects else None)
+    unit_id = request.values.get("unit_id", type=int) or (my_units[0].id if my_units else None)
     checked, error = None, None
     if request.method == "POST":
         request.max_content_length = GROUP_BODY_LIMIT
         try:
-            project = orders.on_sale_project(selected or 0)
             limit_checks(current_user())
-            group = group_module()
-            upload = request.files.get("file")
-            lines = group.parse_xlsx(upload.read()) if upload and upload.filename else \
-                group.split_lines(request.form.get("lines", ""))
-            result = group.check_lines(project, lines, buyer=current_user())
-            checked = {**group.public_view(result), "check_id": group.save_check(result, current_user(), project)}
+            unit = units.require_contact(current_user(), unit_id)
+            project = orders.on_sale_project(selected or 0)
+            checked, token = _group_lines(unit, project)
+            if token:
+                return redirect(url_for("pay_pages.group_job", token=token))
         except ApiError as err:
             error = err
     return render_template("pay/group.html", projects=projects, selected=selected, checked=checked, error=error,
-                           lines=request.form.get("lines", "")), (error.status if error else 200)
+                           units=my_units, unit_id=unit_id, lines=request.form.get("lines", "")), \
+        (error.status if error else 200)
+
+
+@bp.route("/group/jobs/<token>", endpoint="group_job")
+@page()
+def group_job(token):
+    """A large workbook being checked in the worker: the page refreshes itself until the answer is there."""
+    from app.pay.group import uploads
+
+    answer = uploads.outcome(token, current_user())
+    if answer["state"] == "running":
+        return render_template("pay/group_job.html")
+    error = ApiError(answer["message"], status=422) if answer["state"] == "failed" else None
+    checked = answer if answer["state"] == "done" else None
+    my_units = units.contact_units(current_user())
+    projects = [p for p in catalog.catalogue(current_user()) if p["on_sale"]]
+    return render_template("pay/group.html", projects=projects, selected=answer.get("project_id"), checked=checked,
+                           error=error, units=my_units, unit_id=answer.get("unit_id"), lines="")
 
 
 @bp.route("/group/order", methods=["POST"])
 @page()
 def group_order():
-    saved = group_module().load_check(request.form.get("check_id", ""), current_user())
+    from app.pay.group import store
+
+    saved = store.load_check(request.form.get("check_id", ""), current_user())
     try:
-        order = orders.create_group_order(current_user(), saved["project_id"], saved["valid_user_ids"],
-                                          _invoice_from_form())
+        unit = units.require_contact(current_user(), saved["unit_id"])
+        order = orders.group_order_from_check(current_user(), saved, _invoice_from_form(), unit)
     except ApiError as err:
         flash(err.message)
         return redirect(url_for("pay_pages.group", project_id=saved["project_id"]))

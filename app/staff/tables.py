@@ -47,8 +47,11 @@ def _int(value, default, low, high):
         return default
 
 
-def paginate(query, sorts, default_sort, default_desc=False, args=None, per_page=PER_PAGE):
-    """Page a peewee query by the request's page/sort/desc arguments; `sorts` maps keys to fields."""
+def paginate(query, sorts, default_sort, default_desc=False, args=None, per_page=PER_PAGE, tiebreak=None):
+    """Page a peewee query by the request's page/sort/desc arguments; `sorts` maps keys to fields.
+
+    Rows with equal sort values keep a stable order by `tiebreak` (the model's id by default).
+    """
     src = request.args
     if src.get("sort") in sorts:
         sort, desc = src["sort"], src.get("desc") == "1"
@@ -57,14 +60,10 @@ def paginate(query, sorts, default_sort, default_desc=False, args=None, per_page
     column = sorts[sort]
     total = query.count()
     page = _int(src.get("page"), 1, 1, max(1, math.ceil(total / per_page)))
-    ordered = query.order_by(column.desc() if desc else column.asc(), *_tiebreak(query, desc))
+    tiebreak = tiebreak if tiebreak is not None else query.model.id
+    ordered = query.order_by(column.desc() if desc else column.asc(), tiebreak.desc() if desc else tiebreak.asc())
     items = list(ordered.paginate(page, per_page))
     return Page(items, page, per_page, total, sort, desc, dict(args or {}))
-
-
-def _tiebreak(query, desc):
-    model = query.model
-    return [model.id.desc() if desc else model.id.asc()]
 
 
 def local_time(value, fmt="%Y-%m-%d %H:%M"):

@@ -2,7 +2,7 @@
 from flask import render_template, request
 
 from app.api import parse_model
-from app.errors import ApiError
+from app.errors import ApiError, envelope, wants_json
 from app.staff import bp
 from app.staff.frame import staff_required
 
@@ -28,3 +28,11 @@ def field_errors(error):
     if error is None or not isinstance(error.data, dict):
         return {}
     return error.data.get("fields") or {}
+
+
+@bp.errorhandler(ApiError)
+def console_error(err):
+    """Errors of console pages stay inside the console (with its navigation and a way back)."""
+    if wants_json():
+        return envelope(err.code, err.message, err.data, err.status)
+    return render_template("staff/error.html", message=err.message, status=err.status), err.status
