@@ -179,3 +179,16 @@ def test_a_list_that_is_not_an_xlsx_is_refused_in_the_request(app):
     assert status == 422 and "xlsx" in body["message"]
     status, body = api.get(f"/units/{unit.id}/bulk-registrations")
     assert (status, body["data"]) == (200, [])
+
+
+def test_a_four_million_cell_list_is_refused_in_the_request_before_parsing(app, monkeypatch):
+    from tests.test_units_roster import _four_million_cells
+
+    calls = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: calls.append(a) or real(*a, **k))
+    unit, contact = make_contact()
+    api = _login(app.test_client(), CONTACT_ID, "Contact123")
+    status, body = _upload(api, unit, _four_million_cells())
+    assert (status, body["message"]) == (422, "表格单元格过多（超过 200000 个），请只保留名单所需的列和行，或分批上传")
+    assert calls == [] and api.get(f"/units/{unit.id}/bulk-registrations")[1]["data"] == []
