@@ -192,3 +192,24 @@ def test_a_four_million_cell_list_is_refused_in_the_request_before_parsing(app, 
     status, body = _upload(api, unit, _four_million_cells())
     assert (status, body["message"]) == (422, "表格单元格过多（超过 200000 个），请只保留名单所需的列和行，或分批上传")
     assert calls == [] and api.get(f"/units/{unit.id}/bulk-registrations")[1]["data"] == []
+
+
+def test_the_dashboard_costs_the_same_queries_for_3_or_60_learners(app):
+    from playhouse.test_utils import count_queries
+
+    from app.dashboard import service as dashboard
+
+    unit, contact = make_contact()
+    year = this_year()
+    _plan(year)
+    people = [service.create_user(name="学员", id_number=make_id(200 + i, gender="M"), mobile=f"139002{i:05d}",
+                                  gender="M", password="Secret123") for i in range(60)]
+    for person in people[:3]:
+        UnitMember.create(unit=unit, user=person, source="bulk", year=year)
+    with count_queries() as small:
+        assert len(dashboard.learners(unit, year)) == 3
+    for person in people[3:]:
+        UnitMember.create(unit=unit, user=person, source="bulk", year=year)
+    with count_queries() as large:
+        assert len(dashboard.learners(unit, year)) == 60
+    assert small.count == large.count <= 8
