@@ -213,3 +213,18 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_60_learners(app):
     with count_queries() as large:
         assert len(dashboard.learners(unit, year)) == 60
     assert small.count == large.count <= 8
+
+
+def test_a_list_larger_than_the_usual_body_limit_is_accepted_by_the_page(app):
+    unit, contact = make_contact()
+    client = app.test_client()
+    _login(client, CONTACT_ID, "Contact123")
+    data = form_workbook([row(i, "学员", make_id(300 + i, gender="M"), f"139003{i:05d}", "男") for i in range(4000)])
+    assert len(data) > 2 * app.config["MAX_CONTENT_LENGTH"]
+    csrf = client.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]
+    resp = client.post(f"/units/{unit.id}/bulk", data={"csrf_token": csrf, "file": (io.BytesIO(data), "名单.xlsx")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    from app.bulk.models import BulkRegistration
+
+    assert bytes(BulkRegistration.get().source) == data
