@@ -16,4 +16,14 @@ function contact(opts) {
   return get('/contact', undefined, opts)
 }
 
-module.exports = {me, logout, contact}
+/** First login of a bulk-registered account: send the SMS code to the mobile on the unit's list. */
+function firstLoginCode(ticket) {
+  return post('/auth/first-login/code', {ticket})
+}
+
+/** First login: the code, a new password (not the initial one) and the accepted consent versions. */
+function firstLogin({ticket, code, password, consents}) {
+  return post('/auth/first-login?token=1', {ticket, code, password, consents})
+}
+
+module.exports = {me, logout, contact, firstLoginCode, firstLogin}
