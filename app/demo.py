@@ -30,6 +30,9 @@ def seed():
                                     password=STAFF_PASSWORD, username=username, role="staff")
         roles.grant(staff, "admin")
     lines.append(f"staff    {name:8} login: {username}  password: {STAFF_PASSWORD}")
+    from app.units.demo import seed_unit
+
+    lines.append(seed_unit(service.find_by_id_number(LEARNERS[0][1])))
     return lines
 
 

@@ -15,6 +15,7 @@ from app.db import utcnow
 from app.learning import playback
 from app.learning.models import Chapter, Course, Enrollment, Project, Question
 from app.redis_client import get_redis
+from app.staff import roles as staff_roles
 
 PASSWORD = "Secret123"
 OPTIONS = ["正确的说法", "错误的说法", "无关的说法", "以上都不对"]
@@ -134,6 +135,7 @@ def make_staff(app):
     user = service.create_user(name="王老师", id_number=id_number, mobile="13999999999",
                                gender=rules.id_gender(id_number), password=PASSWORD, username="teacher",
                                role="staff")
+    staff_roles.grant(user, "admin")
     return Learner(app, user, login_token(app, "teacher"), "teacher")
 
 

@@ -136,3 +136,26 @@ def test_audit_log_page_for_an_administrator(app, live_server, page, shots, engi
     page.click("#nav-roles")
     expect(page.locator("#members")).to_contain_text("学员32")
     page.screenshot(path=str(shots / f"staff-roles-{engine}.png"), full_page=True)
+
+
+def test_integrity_ranking_and_search_errors_at_pc_width(app, live_server, page, shots, engine):
+    from app.learning.models import LearningEvent
+
+    make_staff_member(app, ("service_desk", "reviewer"))
+    busy = make_learner(app, i=33).user
+    for reason in ["replay", "too_fast", "prompt_wrong", "prompt_failed"]:
+        LearningEvent.create(user=busy.id, reason=reason, detail="seq 3 after 3")
+    page.set_viewport_size(PC)
+    _login(page, live_server, "staff900")
+    page.click("#nav-integrity")
+    expect(page.locator("#integrity-table tbody tr")).to_have_count(1)
+    expect(page.locator("#integrity-table")).to_contain_text("学员33")
+    page.screenshot(path=str(shots / f"staff-integrity-{engine}.png"), full_page=True)
+    page.click("#integrity-table a:text('学员33')")
+    expect(page.locator("#events-table tbody tr")).to_have_count(4)
+    page.click("#nav-people")
+    page.select_option("#f-kind", "id_number")
+    page.fill("#f-q", "50010319")
+    page.keyboard.press("Enter")
+    expect(page.locator("#err-q")).to_be_visible()
+    page.screenshot(path=str(shots / f"staff-people-error-{engine}.png"), full_page=True)

@@ -108,3 +108,13 @@ def test_contact_approval_then_group_purchase_with_errors_and_payment(app, live_
     no_sideways_scroll(pc)
     pc.context.close()
     phone.context.close()
+
+    desk_pc = browser.new_context(viewport=PC).new_page()  # the contact on a PC: the same check, wide
+    _login(desk_pc, live_server, registered["mobile"])
+    desk_pc.goto(f"{live_server}/group?project_id={catalogue.id}")
+    desk_pc.fill("#f-lines", "\n".join(lines))
+    desk_pc.click("#check")
+    expect(desk_pc.locator("#check-summary")).to_contain_text("未通过 4 行")
+    desk_pc.screenshot(path=str(shots / f"group-check-pc-{engine}.png"), full_page=True)
+    no_sideways_scroll(desk_pc)
+    desk_pc.context.close()

@@ -31,10 +31,12 @@ def unit(app):
 
 @pytest.fixture
 def staff_api(app):
+    from app.staff import roles
     from tests.conftest import Api
 
-    accounts.create_user(name="王老师", id_number="11010519491231002X", mobile="13900000009", gender="F",
-                         password="Staff2026", username="admin", role="staff")
+    member = accounts.create_user(name="王老师", id_number="11010519491231002X", mobile="13900000009", gender="F",
+                                  password="Staff2026", username="admin", role="staff")
+    roles.grant(member, "reviewer")
     staff = Api(app.test_client())
     assert staff.post("/auth/login", {"username": "admin", "password": "Staff2026"})[0] == 200
     return staff

@@ -259,3 +259,19 @@ def test_an_order_from_a_check_is_made_once_and_shows_typed_names_only(world):
     assert {s["status_text"] for s in view["seats"]} == {"待支付"}
     staff_view = orders.order_view(order, with_seats=True, staff=True)
     assert staff_view["seats"][1]["name"] == "王芳"
+
+
+@pytest.mark.parametrize("text", [
+    "500103199003077657", "11010519491231002x", "11010519491231002X", "500103199003077658", "500103199002307651",
+    "990103199003077657", "500103290003077651", "110105491231002", "50010319900307765X", "5001031990030776",
+])
+def test_the_quick_path_gives_the_same_verdict(text):
+    today = datetime.date.today()
+
+    def verdict(fn):
+        try:
+            return fn(text, today)
+        except ValueError as exc:
+            return str(exc)
+
+    assert verdict(check.clean_number) == verdict(rules.clean_id_number)

@@ -66,19 +66,24 @@ def test_pages_mask_personal_data(client, registered):
 
 
 def test_staff_only_and_learner_refused(api, app, registered):
+    from app.staff import roles
+
     with app.app_context():
-        service.create_user(name="王老师", id_number="11010519491231002X", mobile="13900000009", gender="F",
-                            password="Staff2026x", username="admin", role="staff")
+        staff = service.create_user(name="王老师", id_number="11010519491231002X", mobile="13900000009", gender="F",
+                                    password="Staff2026x", username="admin", role="staff")
+        roles.grant(staff, "service_desk")
     api.post("/auth/login", {"username": registered["mobile"], "password": "Secret123"})
     status, body = api.post("/staff/accounts/lookup", {"q": registered["mobile"]})
     assert status == 403 and body["message"] == "仅限工作人员访问"
-    assert api.client.get("/staff").status_code == 403
+    assert api.client.get("/staff/").status_code == 403
     api.post("/auth/logout")
     api.headers.clear()
     api.post("/auth/login", {"username": "admin", "password": "Staff2026x"})
     status, body = api.post("/staff/accounts/lookup", {"q": registered["id_number"]})
     assert status == 200 and body["data"]["id_number"] == "5001**********7657"
-    assert api.client.get("/staff?q=13800000001").status_code == 200
+    assert api.client.get("/staff/").status_code == 200
+    resp = api.client.get("/staff?q=13800000001")  # the old 工作台 address leads to the console, query dropped
+    assert resp.status_code == 302 and resp.headers["Location"] == "/staff/"
 
 
 def test_anonymous_pages_redirect_to_login(client):

@@ -89,3 +89,30 @@ def test_suspicious_learning_ranks_and_drills_down(app):
     drill = text_of(reviewer.get(f"/staff/integrity/{busy.id}?reason=replay"))
     assert "重复心跳" in drill and "共 1 条" in drill
     assert "共 5 条" in text_of(reviewer.get(f"/staff/integrity/{busy.id}"))
+
+
+def test_the_api_checks_roles_and_audits_too(app):
+    desk = make_staff_member(app, ("service_desk",), i=904)
+    reviewer = make_staff_member(app, ("reviewer",), i=905)
+    cert = _certificate(app)
+
+    def post(member, path, body):
+        return member.client.post("/api/v1" + path, json=body, headers={"X-CSRF-Token": member.csrf})
+
+    assert post(desk, f"/certificates/{cert.number}/revoke", {"reason": "x"}).status_code == 403
+    assert post(reviewer, "/staff/accounts/lookup", {"q": "13700000020"}).status_code == 403
+    assert reviewer.client.get("/api/v1/staff/learning/events").status_code == 200
+    assert desk.client.get("/api/v1/staff/learning/events").status_code == 403
+    assert Certificate.get_by_id(cert.id).status == "valid"
+    assert AuditEntry.select().count() == 0
+
+    assert post(desk, "/staff/accounts/lookup", {"q": "13700000020"}).status_code == 200
+    assert post(reviewer, f"/certificates/{cert.number}/revoke", {"reason": "核查中"}).status_code == 200
+    resp = post(reviewer, f"/certificates/{cert.number}/reissue", {"reason": "核查完毕"})
+    assert resp.status_code == 201
+    entries = list(AuditEntry.select().order_by(AuditEntry.id))
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("person.search", desk.user.id), ("certificate.revoke", reviewer.user.id),
+        ("certificate.reissue", reviewer.user.id)]
+    assert "13700000020" not in entries[0].detail and "137****0020" in entries[0].detail
+    assert audit.loads(entries[2].after)["number"] == resp.get_json()["data"]["number"]

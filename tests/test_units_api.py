@@ -135,8 +135,11 @@ def test_the_check_leaks_nothing(app, project, contact):
     texts.append(json.dumps(order, ensure_ascii=False))
     texts.append(json.dumps(contact.api.get("/group-orders")[1], ensure_ascii=False))
     texts.append(json.dumps(contact.api.get(f"/orders/{order['data']['order_no']}")[1], ensure_ascii=False))
-    page = contact.api.client.get(f"/group?project_id={project.id}")
-    texts.append(page.get_data(as_text=True))
+    for path in (f"/group?project_id={project.id}", "/group/orders", f"/orders/{order['data']['order_no']}"):
+        page = contact.api.client.get(path)
+        assert page.status_code == 200, path
+        texts.append(page.get_data(as_text=True))
+    assert "None" not in texts[-1] and "None" not in texts[-2]
     stored = [u.name for u in User.select() if u.id != contact.user.id]
     bodies_free_of(texts, stored)
     for state in ("已购买", "已拥有", "停用", "已在"):
@@ -145,6 +148,8 @@ def test_the_check_leaks_nothing(app, project, contact):
     assert "500103" not in texts[1] or "*" in texts[1]
     record = GroupCheckRecord.get()
     assert record.user_id == contact.user.id and record.line_count == 3
+    staff_page = contact.desk.get("/staff/units/checks").get_data(as_text=True)
+    assert unregistered[:4] + "*" * 10 + unregistered[-4:] in staff_page and unregistered not in staff_page
     assert unregistered not in record.ids_masked and unregistered[:4] + "*" * 10 in record.ids_masked
 
 
@@ -240,3 +245,16 @@ def test_uploads_large_in_the_worker_bombs_refused_rate_counted_first(app, proje
         _upload(contact.api, project, contact.unit, b"not a workbook")
     status, body = _upload(contact.api, project, contact.unit, _four_million_cells())
     assert status == 429 and calls == [] and GroupCheckRecord.select().count() == used
+
+
+def test_demo_seed_makes_zhang_san_a_contact_once(app):
+    from app import demo
+    from app.units import demo as units_demo
+    from app.units import service as units
+
+    demo.seed()
+    demo.seed()
+    zhang = service.find_by_id_number(demo.LEARNERS[0][1])
+    assert [u.name for u in units.contact_units(zhang)] == [units_demo.NAME]
+    assert Unit.select().count() == 1 and UnitContact.select().count() == 1
+    assert [u["name"] for u in certs.search_units("示例局")] == [units_demo.NAME]

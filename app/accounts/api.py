@@ -116,8 +116,14 @@ def contact():
 
 @bp.endpoint("/staff/accounts/lookup", methods=["POST"], body=LookupIn, auth="staff", response=ProfileOut)
 def staff_lookup(data):
-    """Staff: find an account by ID number, mobile or username (answers masked data)."""
+    """Service desk: find an account by ID number, mobile or username (answers masked data); audited."""
+    from app.masking import mask_text
+    from app.staff import audit
+    from app.staff.frame import require_role
+
+    require_role("service_desk")
     user = service.find_for_login(data.q)
+    audit.record("person.search", "account", user.id if user else "", detail={"by": "api", "value": mask_text(data.q)})
     if user is None:
         raise ApiError("未找到该账号", status=404)
     return ok(service.profile(user))

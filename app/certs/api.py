@@ -91,15 +91,26 @@ def verify_pdf():
 
 @bp.endpoint("/certificates/<number>/revoke", methods=["POST"], body=RevokeIn, auth="staff")
 def revoke(number, data):
-    """Staff: revoke a certificate (the verification then says so, with the date)."""
-    cert = service.revoke(number, data.reason, current_user())
+    """Reviewers: revoke a certificate (the verification then says so, with the date); audited."""
+    from app.staff import certificates
+    from app.staff.frame import require_role
+
+    cert = certificates.revoke(number, data.reason, require_role("reviewer"))
     return ok(verify.public_view(cert), "证书已撤销")
 
 
 @bp.endpoint("/certificates/<number>/reissue", methods=["POST"], body=ReissueIn, auth="staff")
 def reissue(number, data):
-    """Staff: after a data correction, a new certificate (new number); the old one is marked replaced."""
-    cert = service.reissue(number, current_user(), data.unit_id, data.district_code)
+    """Reviewers: after a data correction, a new certificate (new number); the old one is marked replaced."""
+    from app.staff import audit
+    from app.staff.frame import require_role
+
+    staff = require_role("reviewer")
+    old = service.find(number)
+    cert = service.reissue(number, staff, data.unit_id, data.district_code)
+    audit.record("certificate.reissue", "certificate", old.number, {"number": old.number, "status": old.status},
+                 {"number": cert.number, "status": cert.status, "unit_id": data.unit_id,
+                  "district_code": data.district_code}, {"reason": data.reason} if data.reason else None)
     return ok(verify.public_view(cert), "已换发新证书", 201)
 
 

@@ -128,6 +128,10 @@ def revoke(number, reason):
             cert = do_revoke(number, reason)
         except ApiError as err:
             _fail(err)
+        from app.staff import audit
+
+        audit.record("certificate.revoke", "certificate", cert.number, {"status": "valid"},
+                     {"status": cert.status}, {"reason": reason, "by": "operator command"})
     click.echo(f"certificate {cert.number} revoked")
 
 
@@ -144,4 +148,8 @@ def reissue(number, unit_id, district):
             cert = do_reissue(number, None, unit_id, district)
         except ApiError as err:
             _fail(err)
+        from app.staff import audit
+
+        audit.record("certificate.reissue", "certificate", number, {"number": number},
+                     {"number": cert.number, "status": cert.status}, {"by": "operator command"})
     click.echo(f"certificate {number} replaced by {cert.number}")

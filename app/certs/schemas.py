@@ -18,3 +18,4 @@ class ReissueIn(BaseModel):
     model_config = ConfigDict(title="换发信息有误", extra="forbid", str_max_length=100)
     unit_id: int | None = Field(default=None, gt=0, description="更正后的工作单位")
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$", description="更正后的档案所在区县")
+    reason: str = Field(default="", max_length=100, description="换发原因")

@@ -105,9 +105,12 @@ def answer(session_id, data):
 
 @bp.endpoint("/staff/learning/events", auth="staff")
 def events():
-    """Staff: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
+    """Reviewers: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
     from peewee import fn
 
+    from app.staff.frame import require_role
+
+    require_role("reviewer")
     query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, fn.COUNT(LearningEvent.id).alias("n"))
     if request.args.get("reason"):
         query = query.where(LearningEvent.reason == request.args["reason"][:24])

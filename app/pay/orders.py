@@ -46,17 +46,6 @@ def owners(project, user_ids):
     return {r.user_id for r in rows}
 
 
-def in_open_orders(project, user_ids, exclude_order=None):
-    """The users who already hold a seat in an unpaid order for this plan."""
-    if not user_ids:
-        return set()
-    query = (OrderSeat.select(OrderSeat.user).join(Order)
-             .where(Order.project == project.id, Order.status.in_(OPEN_STATES), OrderSeat.user.in_(list(user_ids))))
-    if exclude_order is not None:
-        query = query.where(Order.id != exclude_order.id)
-    return {r.user_id for r in query}
-
-
 def create_individual_order(user, project_id, invoice):
     """An order for the buyer's own seat; their open one for the same plan is reused (same order number).
 

@@ -225,5 +225,5 @@ def staff_orders():
                 return redirect(url_for("pay_pages.staff_orders", q=q))
             except ApiError as err:
                 error = err
-        found = orders.order_view(order, with_seats=True)
+        found = orders.order_view(order, with_seats=True, staff=True)
     return render_template("pay/staff_orders.html", q=q, found=found, error=error)

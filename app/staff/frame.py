@@ -72,6 +72,19 @@ def staff_required(*roles):
     return decorator
 
 
+def require_role(*roles):
+    """For API handlers: the current staff member holding one of `roles` (or admin), else 401/403."""
+    from app.accounts.policy import current_user
+    from app.errors import ApiError
+
+    user = current_user()
+    if user is None:
+        raise ApiError("请先登录", status=401)
+    if not has_role(user, *roles):
+        raise ApiError("您的角色无权执行此操作", status=403)
+    return user
+
+
 def init_app(app):
     """Templates under /staff get the navigation and the staff member's roles."""
     from app.staff.tables import local_time

@@ -16,6 +16,21 @@ SCORE = REFUSED_N * 3 + FAILED_N * 2 + CLAMPED_N
 SORTS = {"score": SCORE, "refused": REFUSED_N, "clamped": CLAMPED_N, "failed": FAILED_N}
 
 
+def _period(q, since, until):
+    if since:
+        q = q.where(LearningEvent.created_at >= since)
+    if until:
+        q = q.where(LearningEvent.created_at < until)
+    return q
+
+
+def ranked_count(since=None, until=None):
+    """How many learners the ranking lists (counted without aggregating their events)."""
+    q = LearningEvent.select(fn.COUNT(LearningEvent.user.distinct())).where(
+        LearningEvent.reason.in_(REFUSED + CLAMPED + FAILED))
+    return _period(q, since, until).scalar() or 0
+
+
 def ranking(since=None, until=None):
     """One row per learner with events in the period: counts and a score (a query the table pages)."""
     q = (LearningEvent.select(LearningEvent.user, User.id, User.name, REFUSED_N.alias("refused"),
@@ -23,11 +38,7 @@ def ranking(since=None, until=None):
                               fn.MAX(LearningEvent.created_at).alias("last_at"))
          .join(User, on=(LearningEvent.user == User.id))
          .where(LearningEvent.reason.in_(REFUSED + CLAMPED + FAILED)))
-    if since:
-        q = q.where(LearningEvent.created_at >= since)
-    if until:
-        q = q.where(LearningEvent.created_at < until)
-    return q.group_by(LearningEvent.user, User.id, User.name)
+    return _period(q, since, until).group_by(LearningEvent.user, User.id, User.name)
 
 
 def events(user_id, reason=""):

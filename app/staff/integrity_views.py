@@ -31,9 +31,9 @@ def integrity():
     period = request.args.get("period", "30")
     if period not in {p for p, _ in PERIODS}:
         period = "30"
-    query = rules.ranking(since=_since(period))
-    page = paginate(query, rules.SORTS, "score", default_desc=True, args={"period": period},
-                    tiebreak=LearningEvent.user)
+    since = _since(period)
+    page = paginate(rules.ranking(since=since), rules.SORTS, "score", default_desc=True, args={"period": period},
+                    tiebreak=LearningEvent.user, total=rules.ranked_count(since=since))
     return render_template("staff/integrity.html", page=page, period=period, periods=PERIODS,
                            active_section="integrity")
 

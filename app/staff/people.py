@@ -181,10 +181,11 @@ def set_active(user, active, reason=""):
     reason = " ".join((reason or "").split())[:100]
     if not active and not reason:
         raise _invalid("reason", "请填写停用原因")
-    User.update(is_active=active, updated_at=utcnow()).where(User.id == user.id).execute()
+    with db.atomic():
+        User.update(is_active=active, updated_at=utcnow()).where(User.id == user.id).execute()
+        audit.record("person.enable" if active else "person.disable", "account", user.id, {"active": not active},
+                     {"active": active}, {"reason": reason} if reason else None)
     forget_session_version(user.id)
-    audit.record("person.enable" if active else "person.disable", "account", user.id, {"active": not active},
-                 {"active": active}, {"reason": reason} if reason else None)
 
 
 def send_reset_code(user, ip):
@@ -200,7 +201,8 @@ def send_reset_code(user, ip):
 
 def end_sessions(user):
     """Log the account out everywhere: every session and token of an older version stops working."""
-    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    with db.atomic():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        audit.record("person.end_sessions", "account", user.id, {"session_version": user.session_version},
+                     {"session_version": user.session_version + 1})
     forget_session_version(user.id)
-    audit.record("person.end_sessions", "account", user.id, {"session_version": user.session_version},
-                 {"session_version": user.session_version + 1})

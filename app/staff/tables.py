@@ -47,10 +47,12 @@ def _int(value, default, low, high):
         return default
 
 
-def paginate(query, sorts, default_sort, default_desc=False, args=None, per_page=PER_PAGE, tiebreak=None):
+def paginate(query, sorts, default_sort, default_desc=False, args=None, per_page=PER_PAGE, tiebreak=None,
+             total=None):
     """Page a peewee query by the request's page/sort/desc arguments; `sorts` maps keys to fields.
 
-    Rows with equal sort values keep a stable order by `tiebreak` (the model's id by default).
+    Rows with equal sort values keep a stable order by `tiebreak` (the model's id by default). `total`
+    (a number) saves counting a costly query, e.g. a GROUP BY whose groups are cheaper to count apart.
     """
     src = request.args
     if src.get("sort") in sorts:
@@ -58,7 +60,7 @@ def paginate(query, sorts, default_sort, default_desc=False, args=None, per_page
     else:
         sort, desc = default_sort, default_desc
     column = sorts[sort]
-    total = query.count()
+    total = query.count() if total is None else total
     page = _int(src.get("page"), 1, 1, max(1, math.ceil(total / per_page)))
     tiebreak = tiebreak if tiebreak is not None else query.model.id
     ordered = query.order_by(column.desc() if desc else column.asc(), tiebreak.desc() if desc else tiebreak.asc())

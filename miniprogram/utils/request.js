@@ -172,7 +172,35 @@ function download(path, opts = {}) {
   })
 }
 
+/**
+ * Upload a file (multipart field `file`, with `formData`), e.g. an xlsx picked by wx.chooseMessageFile.
+ * Resolves with the envelope's `data` (opts.full: {data, message, status}: 202 means "still working").
+ */
+function upload(path, filePath, formData, opts = {}) {
+  return new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: env.baseUrl() + '/api/v1' + path,
+      filePath,
+      name: 'file',
+      formData: formData || {},
+      header: (() => { const h = headers(opts.header); delete h['Content-Type']; return h })(),
+      timeout: opts.timeout || 60000,
+      success(res) {
+        try {
+          const out = settle(res, opts)
+          resolve(opts.full ? Object.assign(out, {status: res.statusCode}) : out.data)
+        } catch (error) {
+          reject(error)
+        }
+      },
+      fail(err) {
+        reject(networkError(err, opts))
+      },
+    })
+  })
+}
+
 module.exports = {
-  ApiError, request, get, post, download, absoluteUrl, getToken, setToken, clearToken,
+  ApiError, request, get, post, download, upload, absoluteUrl, getToken, setToken, clearToken,
   isLoggedIn: () => Boolean(getToken()), TOKEN_KEY, LOGIN_PAGE,
 }

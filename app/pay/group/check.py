@@ -18,6 +18,9 @@ over the hashes of every valid number under every configured PII key; split only
 bound-variable limit would be passed), none when no line has a valid number.
 """
 import datetime
+import functools
+import operator
+import re
 import sqlite3
 
 import peewee
@@ -72,6 +75,27 @@ def accounts_by_number(numbers):
     return found
 
 
+_DIGITS18 = re.compile(r"^\d{17}[\dX]$")
+
+
+@functools.lru_cache(maxsize=65536)
+def _birth_ok(yyyymmdd, today):
+    try:
+        birth = datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return False
+    return 1900 <= birth.year and birth <= today
+
+
+def clean_number(text, today):
+    """rules.clean_id_number, with a quick path for the common valid number (same result, same errors)."""
+    value = text.upper() if text[-1:] == "x" else text
+    if (_DIGITS18.match(value) and value[:2] in rules.PROVINCES and _birth_ok(value[6:14], today)
+            and rules.CHECK_CHARS[sum(map(operator.mul, map(int, value[:17]), rules.WEIGHTS)) % 11] == value[17]):
+        return value
+    return rules.clean_id_number(text, today)
+
+
 def _format(entry, line, today):
     """Name rule and ID number of a line without known errors; returns the cleaned number or None."""
     errors = []
@@ -85,7 +109,7 @@ def _format(entry, line, today):
         number = None
     else:
         try:
-            number = rules.clean_id_number(entry.id_text, today)
+            number = clean_number(entry.id_text, today)
         except ValueError as exc:
             number = None
             errors.append(("invalid", str(exc)))

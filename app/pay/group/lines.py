@@ -10,7 +10,7 @@ typed, checked by the name rule (no space inside: "孙 涛 5001…" is refused).
 against the number ("张三500103…") is split at the first digit.
 """
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.errors import ApiError
 
@@ -18,14 +18,16 @@ MAX_LINES = 10_000
 RAW_DISPLAY_CHARS = 60
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_BLANK = " \t\r\n\f\v\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff\u00ad"  # a line of only these is blank
 _QUOTES = "'\"`‘’“”＇＂,，;；"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID_TOKEN = re.compile(r"^[0-9０-９XxＸｘ]+$")
 _GLUED = re.compile(r"^(\D+?)([0-9０-９].*)$")
+# The common line, read without the general path: an optional plain name, one space or tab, 18 characters.
+_PLAIN = re.compile(r"^[ \t]*(?:([\u3400-\u9fffA-Za-z·]+)[ \t\u3000]+)?(\d{17}[\dXx])[ \t]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One line: its number, the text as shown, the typed name (None: not given), the ID text, known errors."""
 
     no: int
@@ -48,6 +50,9 @@ def display(raw):
 
 def parse_line(raw, no):
     """An Entry from one pasted line (see the module docstring)."""
+    plain = _PLAIN.match(raw)
+    if plain and len(raw) <= RAW_DISPLAY_CHARS:
+        return Entry(no, raw.strip(" \t"), plain.group(1), plain.group(2))
     tokens = [t.strip(_QUOTES) for t in str(raw).translate(_INVISIBLE).split()]
     tokens = [t for t in tokens if t]
     id_tokens = []
@@ -66,7 +71,7 @@ def parse_line(raw, no):
 
 def split_lines(text):
     """The non-blank lines of pasted text as Entry items."""
-    lines = [line for line in str(text or "").splitlines() if line.translate(_INVISIBLE).strip()]
+    lines = [line for line in str(text or "").splitlines() if line.strip(_BLANK)]
     if not lines:
         raise ApiError("请粘贴学员的身份证号，每行一个（也可以写成“姓名 身份证号”）", status=422)
     if len(lines) > MAX_LINES:

@@ -67,15 +67,46 @@ function makeHttpWx({log = () => {}} = {}) {
       }, (err) => callback(opts, false, {errMsg: 'downloadFile:fail ' + err}))
   }
 
+  /** wx.uploadFile: multipart/form-data with the file under `name` and the form fields. */
+  function uploadFile(opts) {
+    const form = new FormData()
+    Object.keys(opts.formData || {}).forEach((k) => form.append(k, String(opts.formData[k])))
+    form.append(opts.name, new Blob([fs.readFileSync(opts.filePath)]), path.basename(opts.filePath))
+    const entry = {method: 'POST', url: opts.url, upload: opts.filePath}
+    record.requests.push(entry)
+    fetch(opts.url, {method: 'POST', headers: Object.assign({}, opts.header), body: form,
+      signal: AbortSignal.timeout(opts.timeout || 60000)}).then(async (resp) => {
+      const text = await resp.text()
+      entry.status = resp.status
+      entry.answer = text.slice(0, 300)
+      callback(opts, true, {statusCode: resp.status, data: text, errMsg: 'uploadFile:ok'})
+    }, (err) => callback(opts, false, {errMsg: 'uploadFile:fail ' + err}))
+  }
+
+  /** wx.chooseMessageFile: the files "in the chat" are those the test put in `messageFiles`. */
+  function chooseMessageFile(opts) {
+    const picked = api.messageFiles.splice(0, opts.count || 1)
+    if (!picked.length) {
+      setTimeout(() => callback(opts, false, {errMsg: 'chooseMessageFile:fail cancel'}), 0)
+      return
+    }
+    const tempFiles = picked.map((file) => ({path: file, name: path.basename(file), size: fs.statSync(file).size,
+      type: 'file'}))
+    setTimeout(() => callback(opts, true, {tempFiles, errMsg: 'chooseMessageFile:ok'}), 0)
+  }
+
   const succeed = (name, res) => (opts = {}) => {
     setTimeout(() => callback(opts, true, Object.assign({errMsg: name + ':ok'}, res)), 0)
   }
 
-  return {
+  const api = {
     record,
     tmp,
+    messageFiles: [],
     request,
     downloadFile,
+    uploadFile,
+    chooseMessageFile,
     getFileSystemManager: () => ({readFileSync: (file, encoding) => fs.readFileSync(file, encoding)}),
     getAccountInfoSync: () => ({miniProgram: {appId: 'touristappid', envVersion: 'develop'}}),
     getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),
@@ -95,6 +126,7 @@ function makeHttpWx({log = () => {}} = {}) {
     requestPayment: (opts) => callback(opts, false, {errMsg: 'requestPayment:fail not on a phone'}),
     requestSubscribeMessage: (opts) => callback(opts, false, {errMsg: 'requestSubscribeMessage:fail not on a phone'}),
   }
+  return api
 }
 
 module.exports = {makeHttpWx}

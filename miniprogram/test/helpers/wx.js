@@ -60,6 +60,8 @@ function makeWx() {
     request: jest.fn(requestImpl),
     downloadFile: jest.fn(succeed({statusCode: 200, tempFilePath: 'wxfile://tmp/certificate.pdf'})),
     openDocument: jest.fn(succeed({})),
+    uploadFile: jest.fn(fail('uploadFile:fail no route')),
+    chooseMessageFile: jest.fn(succeed({tempFiles: [{path: 'wxfile://tmp/list.xlsx', name: 'list.xlsx', size: 9000}]})),
     getFileSystemManager: jest.fn(() => ({readFileSync: jest.fn(() => '')})),
 
     login: jest.fn(succeed({code: 'wx-code-1'})),
