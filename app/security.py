@@ -77,10 +77,22 @@ def csrf_exempt(view):
     return view
 
 
+def large_body(limit):
+    """Let a form page accept a body up to `limit` bytes (an upload); the CSRF check reads the form first."""
+
+    def mark(view):
+        view.max_body = limit
+        return view
+
+    return mark
+
+
 def _check_csrf():
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "max_body", None):
+        request.max_content_length = view.max_body
     if view is None or getattr(view, "csrf_exempt", False):
         return
     is_api = request.path.startswith("/api/")

@@ -58,10 +58,14 @@ def main():
                              "--port", str(smtp_port), "--dir", env["MAIL_OUTBOX_DIR"]], env=env, cwd=ROOT)
 
     # The WeChat sandbox first: it makes the development WeChat Pay keys on its first start.
-    procs = [subprocess.Popen([sys.executable, "-m", "app.wechat.sandbox", "--host", args.host,
-                               "--port", str(args.sandbox_port)], env=env, cwd=ROOT)]
-    _wait_for(sandbox_url + "/_sandbox/health", procs[0])
-    procs.append(smtp)
+    sandbox = subprocess.Popen([sys.executable, "-m", "app.wechat.sandbox", "--host", args.host,
+                                "--port", str(args.sandbox_port)], env=env, cwd=ROOT)
+    procs = [sandbox, smtp]
+    try:
+        _wait_for(sandbox_url + "/_sandbox/health", sandbox)
+    except SystemExit:
+        smtp.terminate()
+        raise
     subprocess.run(flask + ["migrate"], env=env, cwd=ROOT, check=True)
     demo = subprocess.run(flask + ["demo", "seed"], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
 

@@ -81,3 +81,67 @@ def test_bulk_registration_with_progress_then_dashboard_export(app, live_server,
     assert len(lines) == 2 + 240 and {line[1] for line in lines[2:]} == {"学员乙"}
     assert all("**********" in line[2] for line in lines[2:])
     context.close()
+
+
+def test_first_login_on_a_phone_then_the_mail_in_the_outbox(app, live_server, browser, drain, shots, engine):
+    """The learner's first login (code, new password, consents); the contact's mail shown by /dev/mail."""
+    import re
+
+    from app.accounts import sms
+    from app.bulk import jobs
+
+    unit, contact = make_contact()
+    person = make_id(140, gender="F")
+    jobs.submit(unit, contact, form_workbook([row(1, "周敏", person, "13900000140", "女")]), "名单.xlsx")
+    drain()
+    context = browser.new_context(viewport=WIDTHS["phone"])
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    page.fill("#f-username", person)
+    page.fill("#f-password", "edu@" + person[-6:])
+    page.click("#submit")
+    expect(page.locator("#first-login-form")).to_be_visible()
+    _no_sideways_scroll(page)
+    page.click("#send-code")
+    expect(page.locator("[role=status]")).to_contain_text("验证码已发送至 139****0140")
+    drain()
+    code = re.search(r"验证码 (\d{6})", sms.read_outbox()[0]["text"]).group(1)
+    page.fill("#f-code", code)
+    page.fill("#f-password", "Zhou2026x")
+    page.fill("#f-password2", "Zhou2026x")
+    page.check("#f-consent-privacy")
+    page.check("#f-consent-sensitive_pi")
+    page.screenshot(path=str(shots / f"first-login-{engine}.png"), full_page=True)
+    page.click("#submit-first-login")
+    expect(page.locator("#profile")).to_be_visible()
+    page.goto(live_server + "/dev/mail")
+    expect(page.locator(".mail-subject")).to_contain_text("批量注册结果")
+    expect(page.locator(".mail-attachment")).to_contain_text(".xlsx")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / f"dev-mail-{engine}.png"), full_page=True)
+    context.close()
+
+
+def test_console_page_on_a_pc(app, live_server, browser, shots, engine):
+    from app.staff import roles
+
+    unit, contact = make_contact()
+    desk = service.create_user(name="王老师", id_number=make_id(150, gender="M"), mobile="13700000150", gender="M",
+                               password="Staff2026x", role="staff")
+    roles.grant(desk, "service_desk")
+    context = browser.new_context(viewport=WIDTHS["pc"])
+    page = context.new_page()
+    page.goto(live_server + "/login?next=/staff/units/bulk/")
+    page.fill("#f-username", make_id(150, gender="M"))
+    page.fill("#f-password", "Staff2026x")
+    page.click("#submit")
+    expect(page.locator("#staff-bulk-form")).to_be_visible()
+    page.select_option("#f-unit_id", str(unit.id))
+    page.set_input_files("#f-file", files=[{"name": "附件2.xlsx", "buffer": form_workbook(
+        [row(1, "郑明", make_id(151, gender="M"), "13900000151")]), "mimeType": "application/octet-stream"}])
+    page.click("#staff-bulk-submit")
+    expect(page.locator("#staff-bulk-table")).to_contain_text(unit.name)
+    expect(page.locator("#staff-bulk-table progress")).to_be_visible()
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / f"staff-bulk-{engine}.png"), full_page=True)
+    context.close()

@@ -130,3 +130,19 @@ def test_h5_first_login_page(client, bulk_learner):
 
 def _csrf(client):
     return client.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]
+
+
+def test_mini_program_bind_with_the_initial_password_goes_through_the_first_login(api, sandbox_api, bulk_learner):
+    """What the mini-program does: bind → first_login_required → first login (token) → bind again."""
+    wx = sandbox_api.post("/jscode", {"nickname": "小周"})
+    ticket = api.post("/wechat/mini/login", {"code": wx["code"]})[1]["data"]["bind_ticket"]
+    status, body = api.post("/wechat/mini/bind", {"bind_ticket": ticket, "username": PERSON_ID, "password": INITIAL})
+    assert (status, body["code"]) == (403, "first_login_required")
+    started = body["data"]
+    assert api.post("/auth/first-login/code", {"ticket": started["ticket"]})[0] == 200
+    status, body = api.post("/auth/first-login?token=1", {"ticket": started["ticket"], "code": _code(),
+                                                          "password": "Zhou2026x", "consents": started["consents"]})
+    assert status == 200 and body["data"]["token"]
+    status, body = api.post("/wechat/mini/bind", {"bind_ticket": ticket, "username": PERSON_ID,
+                                                  "password": "Zhou2026x"})
+    assert status == 200 and body["data"]["user"]["name"] == "周敏"

@@ -158,7 +158,7 @@ def test_only_approved_contacts_reach_a_unit(app, drain):
     for who in (make_id(60, gender="M"), make_id(61, gender="M")):
         api = _login(app.test_client(), who, "Secret123")
         status, body = _upload(api, unit, data)
-        assert (status, body["code"]) == (403, "not_contact")
+        assert (status, body["code"]) == (403, "not_unit_contact")
         assert api.get(f"/dashboard/units/{unit.id}/learners")[0] == 403
         assert api.get("/dashboard/units")[1]["data"] == []
         assert api.client.get(f"/units/{unit.id}/learners").status_code == 403
@@ -179,3 +179,52 @@ def test_a_list_that_is_not_an_xlsx_is_refused_in_the_request(app):
     assert status == 422 and "xlsx" in body["message"]
     status, body = api.get(f"/units/{unit.id}/bulk-registrations")
     assert (status, body["data"]) == (200, [])
+
+
+def test_a_four_million_cell_list_is_refused_in_the_request_before_parsing(app, monkeypatch):
+    from tests.test_units_roster import _four_million_cells
+
+    calls = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: calls.append(a) or real(*a, **k))
+    unit, contact = make_contact()
+    api = _login(app.test_client(), CONTACT_ID, "Contact123")
+    status, body = _upload(api, unit, _four_million_cells())
+    assert (status, body["message"]) == (422, "表格单元格过多（超过 200000 个），请只保留名单所需的列和行，或分批上传")
+    assert calls == [] and api.get(f"/units/{unit.id}/bulk-registrations")[1]["data"] == []
+
+
+def test_the_dashboard_costs_the_same_queries_for_3_or_60_learners(app):
+    from playhouse.test_utils import count_queries
+
+    from app.dashboard import service as dashboard
+
+    unit, contact = make_contact()
+    year = this_year()
+    _plan(year)
+    people = [service.create_user(name="学员", id_number=make_id(200 + i, gender="M"), mobile=f"139002{i:05d}",
+                                  gender="M", password="Secret123") for i in range(60)]
+    for person in people[:3]:
+        UnitMember.create(unit=unit, user=person, source="bulk", year=year)
+    with count_queries() as small:
+        assert len(dashboard.learners(unit, year)) == 3
+    for person in people[3:]:
+        UnitMember.create(unit=unit, user=person, source="bulk", year=year)
+    with count_queries() as large:
+        assert len(dashboard.learners(unit, year)) == 60
+    assert small.count == large.count <= 8
+
+
+def test_a_list_larger_than_the_usual_body_limit_is_accepted_by_the_page(app):
+    unit, contact = make_contact()
+    client = app.test_client()
+    _login(client, CONTACT_ID, "Contact123")
+    data = form_workbook([row(i, "学员", make_id(300 + i, gender="M"), f"139003{i:05d}", "男") for i in range(4000)])
+    assert len(data) > 2 * app.config["MAX_CONTENT_LENGTH"]
+    csrf = client.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]
+    resp = client.post(f"/units/{unit.id}/bulk", data={"csrf_token": csrf, "file": (io.BytesIO(data), "名单.xlsx")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    from app.bulk.models import BulkRegistration
+
+    assert bytes(BulkRegistration.get().source) == data

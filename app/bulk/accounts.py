@@ -11,7 +11,7 @@ from app.accounts import first_login, rules
 from app.accounts.models import User
 from app.accounts.service import _pii_columns
 from app.db import db, utcnow
-from app.pay.group import _chunks, _in, _param_limit
+from app.pay.group.check import _chunks, _in, _param_limit
 from app.pii import cipher
 from app.units.models import UnitMember
 

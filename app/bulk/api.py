@@ -2,12 +2,11 @@
 from app.accounts.policy import current_user
 from app.api import ApiBlueprint, ok
 from app.bulk import access, jobs, views
-from app.units.xlsx_limits import DEFAULT as LIMITS
 
 bp = ApiBlueprint("bulk_api", __name__)
 
 
-@bp.endpoint("/units/<int:unit_id>/bulk-registrations", methods=["POST"], max_body=LIMITS.max_bytes + 64 * 1024)
+@bp.endpoint("/units/<int:unit_id>/bulk-registrations", methods=["POST"], max_body=views.BODY_LIMIT)
 def upload(unit_id):
     """Upload a unit's 附件2 list (multipart field `file`); registration runs in the background."""
     unit = access.unit_for(current_user(), unit_id)

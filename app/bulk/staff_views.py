@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.bulk import jobs, views
 from app.bulk.models import BulkRegistration
 from app.errors import ApiError
+from app.security import large_body
 from app.staff import audit
 from app.staff.frame import register_section, staff_required
 from app.units.models import Unit
@@ -22,6 +23,7 @@ def _units(q):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@large_body(views.BODY_LIMIT)
 @staff_required("service_desk")
 def page():
     """Pick an active unit, upload its list; the newest uploads of every unit with their progress."""

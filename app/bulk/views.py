@@ -5,9 +5,11 @@ from app.accounts.policy import current_user, page
 from app.bulk import access, jobs
 from app.bulk.models import BulkRegistration
 from app.errors import ApiError
+from app.security import large_body
 from app.units.xlsx_limits import DEFAULT as LIMITS
 
 bp = Blueprint("bulk", __name__)
+BODY_LIMIT = LIMITS.max_bytes + 64 * 1024  # the list and the form around it
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -18,7 +20,7 @@ def recent(unit, limit=10):
 
 def upload(unit, by_staff=False):
     """Read the posted file (bounded body) and queue the job; raises ApiError."""
-    request.max_content_length = LIMITS.max_bytes + 64 * 1024
+    request.max_content_length = BODY_LIMIT
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ApiError("请选择名单文件（附件2，.xlsx）", status=422, data={"fields": {"file": "请选择文件"}})
@@ -26,6 +28,7 @@ def upload(unit, by_staff=False):
 
 
 @bp.route("/units/<int:unit_id>/bulk", methods=["GET", "POST"])
+@large_body(BODY_LIMIT)
 @page()
 def bulk_page(unit_id):
     """Upload the 附件2 list; the newest uploads with their progress and results."""

@@ -8,7 +8,7 @@ stores every message it receives as a .eml file that /dev/mail lists.
 import logging
 import smtplib
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 
 from flask import current_app
 
@@ -46,6 +46,7 @@ def build(to, subject, text, attachments=()):
     msg["From"] = formataddr((cfg["PLATFORM_NAME"], cfg["MAIL_FROM"]))
     msg["To"] = to
     msg["Subject"] = subject
+    msg["Date"] = formatdate()
     msg["Message-ID"] = make_msgid(domain=cfg["MAIL_FROM"].rpartition("@")[2] or None)
     msg.set_content(text)
     for filename, data, (maintype, subtype) in attachments:

@@ -41,4 +41,15 @@ function changePassword(oldPassword, password) {
   return post('/me/password', {old_password: oldPassword, password})
 }
 
-module.exports = {me, logout, contact, registerCode, consents, resetCode, resetPassword, changePassword}
+/** First login of a bulk-registered account: send the SMS code to the mobile on the unit's list. */
+function firstLoginCode(ticket) {
+  return post('/auth/first-login/code', {ticket})
+}
+
+/** First login: the code, a new password (not the initial one) and the accepted consent versions. */
+function firstLogin({ticket, code, password, consents}) {
+  return post('/auth/first-login?token=1', {ticket, code, password, consents})
+}
+
+module.exports = {me, logout, contact, registerCode, consents, resetCode, resetPassword, changePassword,
+  firstLoginCode, firstLogin}

@@ -35,10 +35,19 @@ Page({
       const result = await auth.bind(username.trim(), password)
       if (result.bound) this.done('绑定成功')
     } catch (error) {
-      this.setData({formError: error.message, canReset: Boolean(error.data && error.data.can_reset)})
+      if (error.code === 'first_login_required') this.firstLogin(username.trim(), error.data)
+      else this.setData({formError: error.message, canReset: Boolean(error.data && error.data.can_reset)})
     } finally {
       this.setData({busy: false})
     }
+  },
+
+  /** A unit registered this account: its initial password leads to the first login (code, password, consents). */
+  firstLogin(username, data) {
+    const query = {ticket: data.ticket, mobile: data.mobile, username, consents: JSON.stringify(data.consents || {})}
+    if (this.redirect) query.redirect = this.redirect
+    wx.navigateTo({url: '/pages/first-login/first-login?' + Object.keys(query).map((k) => k + '=' +
+      encodeURIComponent(query[k])).join('&')})
   },
 
   done(message) {
