@@ -1,5 +1,6 @@
 // Forgot password: an SMS code to the registered mobile, then a new password; log in with the mobile.
 const accountApi = require('../../api/account')
+const countdown = require('../../utils/countdown')
 
 Page({
   data: {errors: {}, formError: '', codeWait: 0, busy: false, done: false},
@@ -9,7 +10,7 @@ Page({
   },
 
   onUnload() {
-    clearInterval(this.timer)
+    countdown.stop(this)
   },
 
   mobileInput(event) {
@@ -26,21 +27,12 @@ Page({
       const result = await accountApi.resetCode(this.mobile)
       this.setData({errors: {}, formError: ''})
       wx.showToast({title: '如该手机号已注册，验证码已发送', icon: 'none'})
-      this.countDown((result && result.resend_after) || 60)
+      countdown.start(this, (result && result.resend_after) || 60)
     } catch (error) {
       this.setData({errors: error.fields || {}, formError: error.message})
     }
   },
 
-  countDown(seconds) {
-    this.setData({codeWait: seconds})
-    clearInterval(this.timer)
-    this.timer = setInterval(() => {
-      const left = this.data.codeWait - 1
-      this.setData({codeWait: Math.max(0, left)})
-      if (left <= 0) clearInterval(this.timer)
-    }, 1000)
-  },
 
   async submit(event) {
     const value = event.detail.value || {}

@@ -1,5 +1,6 @@
 // Register with real-name data (printed on the certificate) and link this WeChat user to it.
 const accountApi = require('../../api/account')
+const countdown = require('../../utils/countdown')
 const auth = require('../../utils/auth')
 const nav = require('../../utils/nav')
 
@@ -23,7 +24,7 @@ Page({
   },
 
   onUnload() {
-    clearInterval(this.timer)
+    countdown.stop(this)
   },
 
   mobileInput(event) {
@@ -40,21 +41,12 @@ Page({
     try {
       const result = await accountApi.registerCode(this.mobile)
       wx.showToast({title: '验证码已发送', icon: 'none'})
-      this.countDown((result && result.resend_after) || 60)
+      countdown.start(this, (result && result.resend_after) || 60)
     } catch (error) {
       this.setData({formError: error.message})
     }
   },
 
-  countDown(seconds) {
-    this.setData({codeWait: seconds})
-    clearInterval(this.timer)
-    this.timer = setInterval(() => {
-      const left = this.data.codeWait - 1
-      this.setData({codeWait: Math.max(0, left)})
-      if (left <= 0) clearInterval(this.timer)
-    }, 1000)
-  },
 
   consentChange(event) {
     this.setData({accepted: event.detail.value || []})
