@@ -4,13 +4,20 @@ which counts down and can be cancelled; a plan already owned is not offered agai
 import pytest
 from playwright.sync_api import expect
 
-from app.learning.models import Enrollment
+from app.demo import demo_year, seed_catalogue
+from app.learning.models import Enrollment, Project
 from app.pay.models import Order, PaymentTransaction
-from tests.test_browser_purchase import _login, catalogue  # noqa: F401  (a fixture)
+from tests.test_browser_purchase import _login
 
 pytestmark = pytest.mark.browser
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/126.0 Mobile Safari/537.36")
+
+
+@pytest.fixture
+def catalogue(app):
+    seed_catalogue()
+    return Project.get(Project.year == demo_year())
 
 
 def test_a_phone_browser_pays_with_h5_and_comes_back(live_server, sandbox, browser, registered, catalogue, shots,
