@@ -255,7 +255,7 @@ def test_processes_starting_together_share_one_development_pki(tmp_path):
     import multiprocessing
 
     folder = tmp_path / "instance" / "pki"
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")  # fork would copy the locks of threads the suite runs
     with context.Pool(4) as pool:
         results = pool.map(_make_pki_in, [str(folder)] * 4)
     assert len(set(results)) == 1  # every process read the same root and signer
