@@ -121,11 +121,13 @@ class ApiBlueprint(Blueprint):
     """A blueprint whose routes carry their own OpenAPI description."""
 
     def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None, max_body=None,
-                 doc_auth=None, doc_body=None):
+                 doc_auth=None, doc_body=None, status=200, media=None, enveloped=True):
         """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`.
 
-        `max_body` raises the request size limit for this endpoint (uploads, long lists). `doc_auth` and
-        `doc_body` describe, for the OpenAPI document, a view that checks access or parses its body itself.
+        `response` is the pydantic model of the success envelope's `data`, answered with `status` (an int or
+        a tuple of them; `enveloped=False` when `response` describes the whole answer); `media` instead names the file type a download answers with. `max_body` raises the
+        request size limit for this endpoint (uploads, long lists). `doc_auth` and `doc_body` describe, for
+        the OpenAPI document, a view that checks access or parses its body itself.
         """
 
         def decorator(view):
@@ -142,7 +144,8 @@ class ApiBlueprint(Blueprint):
 
             wrapper.openapi = {"methods": list(methods), "body": body or doc_body, "auth": doc_auth or auth,
                                "summary": summary or (view.__doc__ or "").strip().split("\n")[0],
-                               "response": response}
+                               "response": response, "media": media, "enveloped": enveloped,
+                               "status": (status,) if isinstance(status, int) else tuple(status)}
             self.add_url_rule(rule, view_func=wrapper, methods=list(methods))
             return wrapper
 
@@ -214,26 +217,57 @@ def _schema_ref(model, schemas):
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+ERROR_ENVELOPE = {"type": "object", "required": ["code", "message", "data"], "properties": {
+    "code": {"type": "string", "description": "One of x-error-codes"},
+    "message": {"type": "string", "description": "What went wrong, for the user"},
+    "data": {"anyOf": [{"type": "null"}, {"type": "object", "description": "Details, e.g. fields: {name: message} for invalid_input"}]}}}
+
+
 def _responses(spec, schemas):
-    envelope_schema = {"type": "object", "required": ["code", "message", "data"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"},
-        "data": _schema_ref(spec["response"], schemas) if spec["response"] else {}}}
-    out = {"200": {"description": "Success", "content": {"application/json": {"schema": envelope_schema}}}}
+    """The success answers of an endpoint, and the error envelope for every other status."""
+    if spec["media"]:
+        success = {"content": {spec["media"]: {"schema": {"type": "string", "format": "binary"}}}}
+    elif not spec["enveloped"]:
+        success = {"content": {"application/json": {"schema": _schema_ref(spec["response"], schemas)}}}
+    else:
+        data = _schema_ref(spec["response"], schemas) if spec["response"] else {}
+        success = {"content": {"application/json": {"schema": {
+            "type": "object", "required": ["code", "message", "data"], "properties": {
+                "code": {"const": "ok"}, "message": {"type": "string"}, "data": data}}}}}
+    out = {str(status): {"description": "Success", **success} for status in spec["status"]}
+    schemas["ErrorEnvelope"] = ERROR_ENVELOPE
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
+    notes = ["An error envelope"]
     if spec["body"] is not None:
-        out["422"] = {"description": "Invalid input: data.fields maps each field to a message"}
+        notes.append("422: invalid input, data.fields maps each field to a message")
     if spec["auth"] in ("user", "staff"):
-        out["401"] = {"description": "Not logged in"}
+        notes.append("401: not logged in")
     if spec["auth"] == "staff":
-        out["403"] = {"description": "Staff only"}
+        notes.append("403: staff only")
+    out["default"] = {"description": "; ".join(notes), **error}
     return out
 
 
+class OpenApiOut(pydantic.BaseModel):
+    """This document (not an envelope)."""
+
+    model_config = pydantic.ConfigDict(extra="allow")
+    openapi: str
+    info: dict
+    paths: dict
+    components: dict
+
+
+class PingOut(pydantic.BaseModel):
+    pong: bool
+
+
 def register_meta_routes(bp):
-    @bp.endpoint("/openapi.json", auth=None, summary="This document")
+    @bp.endpoint("/openapi.json", auth=None, summary="This document", response=OpenApiOut, enveloped=False)
     def openapi():
         return current_app.response_class(
             current_app.json.dumps(openapi_document(current_app)), mimetype="application/json")
 
-    @bp.endpoint("/ping", auth=None, summary="Liveness: a bare JSON answer")
+    @bp.endpoint("/ping", auth=None, summary="Liveness: a bare JSON answer", response=PingOut)
     def ping():
         return ok({"pong": True})
