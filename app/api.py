@@ -10,6 +10,7 @@ from app.errors import HTTP_CODES, ApiError, envelope
 
 API_PREFIX = "/api/v1"
 DB_INT_MAX = 2**31 - 1  # PostgreSQL's integer; ids and counts in paths and bodies stay below it
+NO_DATA = type(None)  # `response=` of an endpoint whose success envelope carries data: null
 JSON_MAX_DEPTH = 20  # our deepest body is 3 levels; deeper nesting is an attack on the parser
 
 # Messages for pydantic's error types, in the words a learner understands.
@@ -124,10 +125,11 @@ class ApiBlueprint(Blueprint):
                  doc_auth=None, doc_body=None, status=200, media=None, enveloped=True):
         """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`.
 
-        `response` is the pydantic model of the success envelope's `data`, answered with `status` (an int or
-        a tuple of them; `enveloped=False` when `response` describes the whole answer); `media` instead names the file type a download answers with. `max_body` raises the
-        request size limit for this endpoint (uploads, long lists). `doc_auth` and `doc_body` describe, for
-        the OpenAPI document, a view that checks access or parses its body itself.
+        `response` is the pydantic model (or type) of the success envelope's `data`, answered with `status`
+        (an int or a tuple of them); `enveloped=False` when `response` describes the whole answer; `media`
+        instead names the file type a download answers with. `max_body` raises the request size limit for
+        this endpoint (uploads, long lists). `doc_auth` and `doc_body` describe, for the OpenAPI document, a
+        view that checks access or parses its body itself.
         """
 
         def decorator(view):
@@ -210,9 +212,16 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def _schema_ref(model, schemas):
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    """A reference to a model's schema (its sub-models in components); a list of models is inlined."""
+    template = "#/components/schemas/{model}"
+    if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
+        schema = model.model_json_schema(ref_template=template)
+    else:
+        schema = pydantic.TypeAdapter(model).json_schema(ref_template=template)
     for name, sub in schema.pop("$defs", {}).items():
         schemas[name] = sub
+    if not (isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        return schema
     schemas[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
@@ -220,7 +229,8 @@ def _schema_ref(model, schemas):
 ERROR_ENVELOPE = {"type": "object", "required": ["code", "message", "data"], "properties": {
     "code": {"type": "string", "description": "One of x-error-codes"},
     "message": {"type": "string", "description": "What went wrong, for the user"},
-    "data": {"anyOf": [{"type": "null"}, {"type": "object", "description": "Details, e.g. fields: {name: message} for invalid_input"}]}}}
+    "data": {"anyOf": [{"type": "null"}, {
+        "type": "object", "description": "Details, e.g. fields: {name: message} for invalid_input"}]}}}
 
 
 def _responses(spec, schemas):

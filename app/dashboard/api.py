@@ -5,17 +5,18 @@ from app.accounts.policy import current_user
 from app.api import ApiBlueprint, ok
 from app.bulk import access
 from app.dashboard import service, views
+from app.dashboard.schemas import UnitLearnersOut, UnitRefOut
 
 bp = ApiBlueprint("dashboard_api", __name__)
 
 
-@bp.endpoint("/dashboard/units")
+@bp.endpoint("/dashboard/units", response=list[UnitRefOut])
 def my_units():
     """The units I am an approved contact of."""
     return ok([{"id": u.id, "name": u.name} for u in access.contact_units(current_user())])
 
 
-@bp.endpoint("/dashboard/units/<int:unit_id>/learners")
+@bp.endpoint("/dashboard/units/<int:unit_id>/learners", response=UnitLearnersOut)
 def learners(unit_id):
     """A unit's learners for `year` (filter `status`, search `q`: name or last four ID characters), paged."""
     unit = access.unit_for(current_user(), unit_id)

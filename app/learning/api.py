@@ -8,19 +8,32 @@ from app.api import ApiBlueprint, load_json, ok, parse_model
 from app.errors import ApiError
 from app.learning import catalog, playback, progress
 from app.learning.models import Course, Enrollment, LearningEvent, Project
-from app.learning.schemas import AnswerIn, HeartbeatIn, StartIn
+from app.learning.schemas import (
+    AnswerIn,
+    AnswerOut,
+    CourseDetailOut,
+    EventCountOut,
+    HeartbeatIn,
+    HeartbeatOut,
+    PlanCoursesOut,
+    PlanOut,
+    ProjectDetailOut,
+    ProjectOut,
+    SessionOut,
+    StartIn,
+)
 from app.security import csrf_exempt
 
 bp = ApiBlueprint("learning_api", __name__)
 
 
-@bp.endpoint("/projects", auth=None)
+@bp.endpoint("/projects", auth=None, response=list[ProjectOut])
 def projects():
     """Training projects by year (R-5), with whether I own each."""
     return ok(catalog.catalogue(current_user()))
 
 
-@bp.endpoint("/projects/<int:project_id>", auth=None)
+@bp.endpoint("/projects/<int:project_id>", auth=None, response=ProjectDetailOut)
 def project(project_id):
     """One project with its courses."""
     found = Project.get_or_none(Project.id == project_id, Project.is_published == True)  # noqa: E712
@@ -48,7 +61,7 @@ def owned_course(course_id):
     return course
 
 
-@bp.endpoint("/me/plans")
+@bp.endpoint("/me/plans", response=list[PlanOut])
 def my_plans():
     """My training (R-9): owned plans with the credit requirement and completion."""
     user = current_user()
@@ -58,7 +71,7 @@ def my_plans():
     return ok(plans)
 
 
-@bp.endpoint("/me/plans/<int:project_id>/courses")
+@bp.endpoint("/me/plans/<int:project_id>/courses", response=PlanCoursesOut)
 def plan_courses(project_id):
     """A plan's courses, paged (?page=1&per_page=10), with each course's chapters done."""
     found = owned_project(project_id)
@@ -68,19 +81,21 @@ def plan_courses(project_id):
                "progress": progress.plan_progress(current_user(), found)})
 
 
-@bp.endpoint("/courses/<int:course_id>")
+@bp.endpoint("/courses/<int:course_id>", response=CourseDetailOut)
 def course(course_id):
     """A course's chapters with their state and where to resume."""
     return ok(progress.course_detail(current_user(), owned_course(course_id)))
 
 
-@bp.endpoint("/learning/chapters/<int:chapter_id>/sessions", methods=["POST"], body=StartIn)
+@bp.endpoint("/learning/chapters/<int:chapter_id>/sessions", methods=["POST"], body=StartIn, response=SessionOut,
+             status=201)
 def start(chapter_id, data):
     """Start playing a chapter: a server-issued session; an older one on any device stops earning."""
     return ok(playback.start_session(current_user(), chapter_id, data.device), "开始学习", 201)
 
 
-@bp.endpoint("/learning/heartbeat", methods=["POST"], auth=None, doc_auth="user", doc_body=HeartbeatIn)
+@bp.endpoint("/learning/heartbeat", methods=["POST"], auth=None, doc_auth="user", doc_body=HeartbeatIn,
+             response=HeartbeatOut)
 @csrf_exempt
 def heartbeat():
     """A heartbeat (timer, pause, page hide, unload via sendBeacon): credited on the server's clock.
@@ -93,13 +108,13 @@ def heartbeat():
     return ok(playback.heartbeat(learner, parse_model(HeartbeatIn, payload, strict=True)))
 
 
-@bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn)
+@bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn, response=AnswerOut)
 def answer(session_id, data):
     """Answer the open anti-idle question (checked on the server; the answer is never sent)."""
     return ok(playback.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
 
 
-@bp.endpoint("/staff/learning/events", auth="staff")
+@bp.endpoint("/staff/learning/events", auth="staff", response=list[EventCountOut])
 def events():
     """Staff: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
     from peewee import fn

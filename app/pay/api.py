@@ -9,7 +9,18 @@ from app.errors import ApiError
 from app.jobs import enqueue
 from app.pay import orders
 from app.pay.models import Order
-from app.pay.schemas import GroupCheckIn, GroupOrderIn, OrderIn, PayIn, RefundIn
+from app.pay.schemas import (
+    GroupCheckIn,
+    GroupCheckOut,
+    GroupOrderIn,
+    GroupOrderOut,
+    OrderIn,
+    OrderOut,
+    PayIn,
+    PayOut,
+    RefundIn,
+    RefundOut,
+)
 
 bp = ApiBlueprint("pay_api", __name__)
 GROUP_BODY_LIMIT = 2 * 1024 * 1024  # a list of 10,000 ID numbers, or the unit's xlsx
@@ -58,20 +69,20 @@ def pay_order(order, channel):
     return gateway.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
 
 
-@bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=None)
+@bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=OrderOut, status=201)
 def create_order(data):
     """Buy a plan for myself (R-6): the order and its number exist before WeChat Pay is called."""
     order = orders.create_individual_order(current_user(), data.project_id, data.invoice)
     return ok(orders.order_view(order), "订单已创建", 201)
 
 
-@bp.endpoint("/orders")
+@bp.endpoint("/orders", response=list[OrderOut])
 def my_orders():
     """My orders (individual and group)."""
     return ok([orders.order_view(o) for o in orders.orders_of(current_user())])
 
 
-@bp.endpoint("/orders/<order_no>")
+@bp.endpoint("/orders/<order_no>", response=OrderOut)
 def order_detail(order_no):
     """One order; its state comes only from WeChat Pay's verified notification or an active query."""
     order = find_order(order_no)
@@ -79,20 +90,22 @@ def order_detail(order_no):
     return ok(orders.order_view(order, with_seats=order.kind == "group"))
 
 
-@bp.endpoint("/orders/<order_no>/pay", methods=["POST"], body=PayIn)
+@bp.endpoint("/orders/<order_no>/pay", methods=["POST"], body=PayIn, response=PayOut)
 def pay(order_no, data):
     """Parameters to pay: wx.requestPayment / WeixinJSBridge (jsapi, mini) or a QR code_url (native)."""
     return ok(pay_order(find_order(order_no), data.channel))
 
 
-@bp.endpoint("/group-orders/checks", methods=["POST"], body=GroupCheckIn, max_body=GROUP_BODY_LIMIT)
+@bp.endpoint("/group-orders/checks", methods=["POST"], body=GroupCheckIn, max_body=GROUP_BODY_LIMIT,
+             response=GroupCheckOut)
 def group_check(data):
     """Check a pasted list of ID numbers, one a line (R-7)."""
     project = orders.on_sale_project(data.project_id)
     return ok(_checked(project, group_module().split_lines(data.lines)))
 
 
-@bp.endpoint("/group-orders/checks/upload", methods=["POST"], auth="user", max_body=GROUP_BODY_LIMIT)
+@bp.endpoint("/group-orders/checks/upload", methods=["POST"], auth="user", max_body=GROUP_BODY_LIMIT,
+             response=GroupCheckOut)
 def group_check_upload():
     """Check the unit's xlsx list (form 附件2): multipart field `file`, and `project_id`."""
     project = orders.on_sale_project(_int(request.form.get("project_id")))
@@ -119,7 +132,7 @@ def _checked(project, lines):
             "errors_url": f"/api/v1/group-orders/checks/{check_id}/errors.xlsx"}
 
 
-@bp.endpoint("/group-orders/checks/<check_id>/errors.xlsx")
+@bp.endpoint("/group-orders/checks/<check_id>/errors.xlsx", media=XLSX)
 def group_errors(check_id):
     """The failed lines as an xlsx file, with the reason per line, to fix and paste again."""
     return errors_file(check_id)
@@ -133,7 +146,7 @@ def errors_file(check_id):
         "Content-Disposition": "attachment; filename=group-errors.xlsx"})
 
 
-@bp.endpoint("/group-orders", methods=["POST"], body=GroupOrderIn)
+@bp.endpoint("/group-orders", methods=["POST"], body=GroupOrderIn, response=GroupOrderOut, status=201)
 def create_group_order(data):
     """One order for the valid lines of a check, paid at once by the unit's contact."""
     saved = group_module().load_check(data.check_id, current_user())
@@ -141,19 +154,20 @@ def create_group_order(data):
     return ok(orders.order_view(order, with_seats=True), "团购订单已创建", 201)
 
 
-@bp.endpoint("/group-orders")
+@bp.endpoint("/group-orders", response=list[GroupOrderOut])
 def group_orders():
     """Group orders I placed, with their seats."""
     return ok([orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")])
 
 
-@bp.endpoint("/staff/orders/<order_no>", auth="staff")
+@bp.endpoint("/staff/orders/<order_no>", auth="staff", response=GroupOrderOut)
 def staff_order(order_no):
     """Staff: look up an order with its seats."""
     return ok(orders.order_view(find_order(order_no), with_seats=True))
 
 
-@bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
+@bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff", response=RefundOut,
+             status=201)
 def staff_refund(order_no, data):
     """Staff: refund a whole order or some seats (seats in use need override)."""
     from app.pay import settle
