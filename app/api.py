@@ -28,6 +28,10 @@ _FIELD_MESSAGES = {
     "dict_type": "格式不正确",
     "list_type": "应为列表",
     "string_pattern_mismatch": "格式不正确",
+    "greater_than": "超出允许范围",
+    "greater_than_equal": "超出允许范围",
+    "less_than": "超出允许范围",
+    "less_than_equal": "超出允许范围",
 }
 
 
@@ -122,8 +126,9 @@ class ApiBlueprint(Blueprint):
     """A blueprint whose routes carry their own OpenAPI description."""
 
     def endpoint(self, rule, methods=("GET",), body=None, auth="user", summary="", response=None, max_body=None,
-                 doc_auth=None, doc_body=None, status=200, media=None, enveloped=True):
-        """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`.
+                 doc_auth=None, doc_body=None, status=200, media=None, enveloped=True, query=None):
+        """Register a JSON endpoint; `body` is a pydantic model passed to the view as `data`, `query` one of
+        the query string passed as `args` (bounded values, or a 422 naming the parameter).
 
         `response` is the pydantic model (or type) of the success envelope's `data`, answered with `status`
         (an int or a tuple of them); `enveloped=False` when `response` describes the whole answer; `media`
@@ -140,6 +145,8 @@ class ApiBlueprint(Blueprint):
                 if max_body:
                     request.max_content_length = max_body
                 require(auth)
+                if query is not None:
+                    kwargs["args"] = parse_model(query, request.args.to_dict())
                 if body is not None:
                     kwargs["data"] = parse_model(body, json_body(), strict=True)
                 return view(*args, **kwargs)
@@ -147,7 +154,7 @@ class ApiBlueprint(Blueprint):
             wrapper.openapi = {"methods": list(methods), "body": body or doc_body, "auth": doc_auth or auth,
                                "summary": summary or (view.__doc__ or "").strip().split("\n")[0],
                                "response": response, "media": media, "enveloped": enveloped,
-                               "status": (status,) if isinstance(status, int) else tuple(status)}
+                               "status": (status,) if isinstance(status, int) else tuple(status), "query": query}
             self.add_url_rule(rule, view_func=wrapper, methods=list(methods))
             return wrapper
 
@@ -169,10 +176,12 @@ def openapi_document(app):
             op = {"summary": spec["summary"], "operationId": f"{rule.endpoint}.{method.lower()}",
                   "tags": [rule.endpoint.split(".")[0]],
                   "responses": _responses(spec, schemas)}
-            if rule.arguments:
-                op["parameters"] = [{"name": a, "in": "path", "required": True, "schema": {
-                    **_path_schema(rule._converters[a])}}
-                    for a in sorted(rule.arguments)]
+            parameters = [{"name": a, "in": "path", "required": True, "schema": _path_schema(rule._converters[a])}
+                          for a in sorted(rule.arguments)]
+            if spec["query"] is not None:
+                parameters += _query_parameters(spec["query"])
+            if parameters:
+                op["parameters"] = parameters
             if spec["auth"] in ("user", "staff"):
                 op["security"] = [{"bearer": []}, {"cookie": []}]
             if spec["body"] is not None:
@@ -196,6 +205,14 @@ def openapi_document(app):
         },
         "x-error-codes": {code: message for code, message in HTTP_CODES.values()},
     }
+
+
+def _query_parameters(model):
+    """The query string model's fields as OpenAPI query parameters."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required,
+             "schema": {k: v for k, v in prop.items() if k != "title"}} for name, prop in schema["properties"].items()]
 
 
 def _path_schema(converter):

@@ -15,7 +15,9 @@ from app.certs.schemas import (
     ReissueIn,
     RevokeIn,
     UnitOut,
+    UnitsQuery,
     VerificationOut,
+    VerifyQuery,
 )
 from app.errors import ApiError
 from app.security import csrf_exempt
@@ -86,11 +88,11 @@ def certificate_pdf(number):
     return pdf_response(cert)
 
 
-@bp.endpoint("/certificates/verify/<number>", auth=None, response=VerificationOut)
-def verify_number(number):
+@bp.endpoint("/certificates/verify/<number>", auth=None, response=VerificationOut, query=VerifyQuery)
+def verify_number(number, args):
     """Public: is this certificate genuine, revoked or replaced, and what does it certify (ID masked)."""
     check_verify_rate()
-    return ok(verify.verify_number(number, request.args.get("fp")))
+    return ok(verify.verify_number(number, args.fp))
 
 
 @csrf_exempt
@@ -118,10 +120,10 @@ def reissue(number, data):
     return ok(verify.public_view(cert), "已换发新证书", 201)
 
 
-@bp.endpoint("/units", response=list[UnitOut])
-def units():
+@bp.endpoint("/units", response=list[UnitOut], query=UnitsQuery)
+def units(args):
     """Units to pick from (?q= part of the name), at most 20."""
-    return ok(service.search_units(request.args.get("q", "")))
+    return ok(service.search_units(args.q))
 
 
 @bp.endpoint("/districts", auth=None, response=list[DistrictOut])

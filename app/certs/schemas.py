@@ -1,4 +1,4 @@
-"""Request and response shapes of the certificates API."""
+"""Request, query and response shapes of the certificates API."""
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,16 @@ class ReissueIn(BaseModel):
     model_config = ConfigDict(title="换发信息有误", extra="forbid", str_max_length=100)
     unit_id: int | None = Field(default=None, gt=0, le=DB_INT_MAX, description="更正后的工作单位")
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$", description="更正后的档案所在区县")
+
+
+class UnitsQuery(BaseModel):
+    model_config = ConfigDict(title="查询条件有误", extra="ignore")
+    q: str = Field(default="", max_length=30, description="单位名称的一部分")
+
+
+class VerifyQuery(BaseModel):
+    model_config = ConfigDict(title="查验信息有误", extra="ignore")
+    fp: str | None = Field(default=None, max_length=200, description="二维码中的防伪指纹")
 
 
 # Responses: the `data` of each success envelope.

@@ -1,7 +1,18 @@
-"""Response shapes of the unit dashboard API."""
+"""Query and response shapes of the unit dashboard API."""
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+YEAR_MIN, YEAR_MAX = 2000, 2100  # training years the platform can hold
+
+
+class LearnersQuery(BaseModel):
+    model_config = ConfigDict(title="查询条件有误", extra="ignore")
+    year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX, description="年度（默认今年）")
+    status: Literal["all", "unpaid", "not_started", "learning", "completed", "certified"] = Field(
+        default="all", description="状态筛选")
+    q: str = Field(default="", max_length=20, description="姓名或身份证号后四位")
+    page: int = Field(default=1, ge=1, le=10_000, description="页码")
 
 
 class UnitRefOut(BaseModel):

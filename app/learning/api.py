@@ -13,9 +13,11 @@ from app.learning.schemas import (
     AnswerOut,
     CourseDetailOut,
     EventCountOut,
+    EventsQuery,
     HeartbeatIn,
     HeartbeatOut,
     PlanCoursesOut,
+    PlanCoursesQuery,
     PlanOut,
     ProjectDetailOut,
     ProjectOut,
@@ -71,13 +73,11 @@ def my_plans():
     return ok(plans)
 
 
-@bp.endpoint("/me/plans/<int:project_id>/courses", response=PlanCoursesOut)
-def plan_courses(project_id):
+@bp.endpoint("/me/plans/<int:project_id>/courses", response=PlanCoursesOut, query=PlanCoursesQuery)
+def plan_courses(project_id, args):
     """A plan's courses, paged (?page=1&per_page=10), with each course's chapters done."""
     found = owned_project(project_id)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    per_page = min(50, max(1, request.args.get("per_page", progress.PER_PAGE, type=int) or progress.PER_PAGE))
-    return ok({**progress.courses_page(current_user(), found, page, per_page),
+    return ok({**progress.courses_page(current_user(), found, args.page, args.per_page),
                "progress": progress.plan_progress(current_user(), found)})
 
 
@@ -114,13 +114,13 @@ def answer(session_id, data):
     return ok(playback.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
 
 
-@bp.endpoint("/staff/learning/events", auth="staff", response=list[EventCountOut])
-def events():
+@bp.endpoint("/staff/learning/events", auth="staff", response=list[EventCountOut], query=EventsQuery)
+def events(args):
     """Staff: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
     from peewee import fn
 
     query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, fn.COUNT(LearningEvent.id).alias("n"))
-    if request.args.get("reason"):
-        query = query.where(LearningEvent.reason == request.args["reason"][:24])
+    if args.reason:
+        query = query.where(LearningEvent.reason == args.reason)
     rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(fn.COUNT(LearningEvent.id).desc())
     return ok([{"user_id": r.user_id, "reason": r.reason, "count": r.n} for r in rows.limit(200)])

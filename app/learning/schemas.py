@@ -1,4 +1,4 @@
-"""Request and response shapes of the learning API."""
+"""Request, query and response shapes of the learning API."""
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +25,17 @@ class AnswerIn(BaseModel):
 class StartIn(BaseModel):
     model_config = ConfigDict(title="开始学习信息有误", extra="forbid", str_max_length=200)
     device: str = Field(default="", max_length=40, description="设备（h5/pc/mini）")
+
+
+class PlanCoursesQuery(BaseModel):
+    model_config = ConfigDict(title="查询条件有误", extra="ignore")
+    page: int = Field(default=1, ge=1, le=10_000, description="页码")
+    per_page: int = Field(default=10, ge=1, le=50, description="每页条数")
+
+
+class EventsQuery(BaseModel):
+    model_config = ConfigDict(title="查询条件有误", extra="ignore")
+    reason: str | None = Field(default=None, max_length=24, description="原因，如 too_fast")
 
 
 # Responses: the `data` of each success envelope.
