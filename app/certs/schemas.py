@@ -26,7 +26,7 @@ class ReissueIn(BaseModel):
 
 class UnitsQuery(BaseModel):
     model_config = ConfigDict(title="查询条件有误", extra="ignore")
-    q: str = Field(default="", max_length=30, description="单位名称的一部分")
+    q: str = Field(default="", max_length=200, description="单位名称的一部分（只用前 30 个字）")
 
 
 class VerifyQuery(BaseModel):

@@ -21,7 +21,7 @@ def my_units():
 def learners(unit_id, args):
     """A unit's learners for `year` (filter `status`, search `q`: name or last four ID characters), paged."""
     unit = access.unit_for(current_user(), unit_id)
-    year, status, q = args.year or this_year(), args.status, args.q.strip()
+    year, status, q = args.year or this_year(), args.status, args.q.strip()[:20]
     everyone = service.learners(unit, year)
     rows = service.search(everyone, q, status)
     page_no = args.page

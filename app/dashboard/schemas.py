@@ -11,7 +11,7 @@ class LearnersQuery(BaseModel):
     year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX, description="年度（默认今年）")
     status: Literal["all", "unpaid", "not_started", "learning", "completed", "certified"] = Field(
         default="all", description="状态筛选")
-    q: str = Field(default="", max_length=20, description="姓名或身份证号后四位")
+    q: str = Field(default="", max_length=200, description="姓名或身份证号后四位（只用前 20 个字）")
     page: int = Field(default=1, ge=1, le=10_000, description="页码")
 
 
