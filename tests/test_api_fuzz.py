@@ -26,7 +26,7 @@ from tests.certs_fixtures import finished_learner, issued
 from tests.learning_fixtures import make_plan
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 12
+EXAMPLES = 20
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                          suppress_health_check=list(HealthCheck))
 
