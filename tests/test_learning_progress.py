@@ -289,3 +289,14 @@ def test_a_learner_without_the_plan_cannot_learn(app, clock, plan):
     status, _ = stranger.get(f"/me/plans/{plan.project.id}/courses")
     assert status == 404
     assert playback.covered_seconds(stranger.user.id, plan.chapter.id) == 0
+
+
+def test_the_course_pages_are_bounded(app, plan, learner):
+    """page=2^63 reached the database as an OFFSET and answered 500; now the API names the parameter."""
+    path = f"/me/plans/{plan.project.id}/courses"
+    status, body = learner.get(f"{path}?page={2**63}")
+    assert (status, body["data"]["fields"]) == (422, {"page": "超出允许范围"})
+    assert learner.get(f"{path}?per_page=51")[1]["data"]["fields"] == {"per_page": "超出允许范围"}
+    assert learner.get(f"{path}?page=x")[1]["data"]["fields"] == {"page": "应为整数"}
+    status, body = learner.get(f"{path}?page=2&per_page=1")
+    assert (status, [c["id"] for c in body["data"]["items"]], body["data"]["pages"]) == (200, [plan.courses[1].id], 2)

@@ -28,3 +28,48 @@ def test_ping_is_a_bare_json_answer(api):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_every_operation_describes_its_success_data(client):
+    """A new endpoint without a response model (data: {}) fails here."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    undescribed = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            success = {s: r for s, r in op["responses"].items() if s.startswith("2")}
+            assert success, f"{method.upper()} {path} has no success response"
+            for status, response in success.items():
+                content = response.get("content") or {}
+                json_schema = (content.get("application/json") or {}).get("schema")
+                if json_schema is None:  # a download: the file type, as binary
+                    assert content and all(c["schema"] == {"type": "string", "format": "binary"}
+                                           for c in content.values()), f"{method.upper()} {path} {status}"
+                    continue
+                props = json_schema.get("properties") or {}
+                if "$ref" in json_schema:  # not an envelope: the document itself
+                    continue
+                data = props.get("data")
+                if not data:
+                    undescribed.append(f"{method.upper()} {path} {status}")
+            assert "default" in op["responses"], f"{method.upper()} {path}: no error envelope"
+            error = op["responses"]["default"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    assert undescribed == []
+
+
+def test_success_data_schemas_describe_lists_and_nullable_fields(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+
+    def data_of(path, method="get", status="200"):
+        return doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"][
+            "properties"]["data"]
+
+    assert data_of("/api/v1/projects") == {"type": "array", "items": {"$ref": "#/components/schemas/ProjectOut"}}
+    assert data_of("/api/v1/orders", "post", "201") == {"$ref": "#/components/schemas/OrderOut"}
+    assert schemas["OrderOut"]["properties"]["paid_at"] == {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                                            "title": "Paid At"}
+    assert data_of("/api/v1/auth/logout", "post") == {"type": "null"}
+    assert "200" not in doc["paths"]["/api/v1/orders"]["post"]["responses"]
+    pdf = doc["paths"]["/api/v1/certificates/{number}/pdf"]["get"]["responses"]["200"]["content"]
+    assert list(pdf) == ["application/pdf"]

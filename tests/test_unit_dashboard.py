@@ -228,3 +228,21 @@ def test_a_list_larger_than_the_usual_body_limit_is_accepted_by_the_page(app):
     from app.bulk.models import BulkRegistration
 
     assert bytes(BulkRegistration.get().source) == data
+
+
+def test_year_status_and_page_of_the_learner_list_are_bounded(app):
+    """year=2^63 reached the database and answered 500 (SQLite cannot bind it); the API names the parameter."""
+    unit, contact = make_contact()
+    project, _ = _plan(this_year())
+    UnitMember.create(unit=unit, user=contact, source="seat", year=this_year(), project=project)
+    api = _login(app.test_client(), CONTACT_ID, "Contact123")
+    path = f"/dashboard/units/{unit.id}/learners"
+    status, body = api.get(f"{path}?year={2**63}")
+    assert (status, body["data"]["fields"]) == (422, {"year": "超出允许范围"})
+    assert api.get(f"{path}?page=0")[1]["data"]["fields"] == {"page": "超出允许范围"}
+    assert api.get(f"{path}?status=everyone")[1]["data"]["fields"] == {"status": "取值不在允许范围内"}
+    status, body = api.get(f"{path}?year={this_year()}&status=all&page=1")
+    assert (status, body["data"]["year"], body["data"]["total"]) == (200, this_year(), 1)
+    resp = api.client.get(f"/units/{unit.id}/learners?year={2**63}")
+    assert resp.status_code == 200
+    assert "李经办" in resp.get_data(as_text=True)  # this year's list instead

@@ -5,19 +5,26 @@ from app.accounts import first_login, service, sms
 from app.accounts.policy import current_user, issue_token, login_session, logout_session
 from app.accounts.schemas import (
     ChangePasswordIn,
+    ConsentDocumentOut,
+    ContactOut,
+    CsrfOut,
     FirstLoginCodeIn,
+    FirstLoginCodeOut,
     FirstLoginIn,
     LoginCodeIn,
     LoginIn,
     LoginOut,
     LookupIn,
+    OutboxSmsOut,
     ProfileOut,
     RegisterCodeIn,
     RegisterIn,
+    ResendOut,
     ResetCodeIn,
     ResetPasswordIn,
+    TokenOut,
 )
-from app.api import ApiBlueprint, ok
+from app.api import NO_DATA, ApiBlueprint, ok
 from app.core.views import contact_lines
 from app.errors import ApiError
 from app.security import csrf_token
@@ -36,14 +43,14 @@ def _signed_in(user, status=200, message="ok"):
     return ok(out, message, status)
 
 
-@bp.endpoint("/auth/register", methods=["POST"], body=RegisterIn, auth=None, response=LoginOut)
+@bp.endpoint("/auth/register", methods=["POST"], body=RegisterIn, auth=None, response=LoginOut, status=201)
 def register(data):
     """Register a learner (R-1) and sign in."""
     user = service.register(data, request.remote_addr)
     return _signed_in(user, 201, "注册成功")
 
 
-@bp.endpoint("/consents", auth=None)
+@bp.endpoint("/consents", auth=None, response=list[ConsentDocumentOut])
 def consent_documents():
     """The documents a person accepts at registration or first login, with their current versions."""
     from flask import url_for
@@ -55,7 +62,7 @@ def consent_documents():
                for key, (title, version, _) in consents.DOCUMENTS.items()])
 
 
-@bp.endpoint("/auth/register-code", methods=["POST"], body=RegisterCodeIn, auth=None)
+@bp.endpoint("/auth/register-code", methods=["POST"], body=RegisterCodeIn, auth=None, response=ResendOut)
 def register_code(data):
     """Send the registration SMS code to the mobile being registered (a registered one gets a notice)."""
     service.request_register_code(data.mobile, request.remote_addr)
@@ -69,13 +76,14 @@ def login(data):
     return _signed_in(user, message="登录成功")
 
 
-@bp.endpoint("/auth/login-code", methods=["POST"], body=LoginCodeIn, auth=None)
+@bp.endpoint("/auth/login-code", methods=["POST"], body=LoginCodeIn, auth=None, response=ResendOut)
 def login_code(data):
     """Send an SMS code to the account's own mobile: with it a correct password gets through any wait."""
     service.request_login_code(data.username, request.remote_addr)
     return ok({"resend_after": current_app.config["SMS_RESEND_SECONDS"]},
               "如账号存在，验证码已发送至其绑定的手机，请注意查收")
-@bp.endpoint("/auth/first-login/code", methods=["POST"], body=FirstLoginCodeIn, auth=None)
+@bp.endpoint("/auth/first-login/code", methods=["POST"], body=FirstLoginCodeIn, auth=None,
+             response=FirstLoginCodeOut)
 def first_login_code(data):
     """First login of a bulk-registered account: send the SMS code to the mobile on the unit's list."""
     first_login.send_code(data.ticket, request.remote_addr)
@@ -90,20 +98,20 @@ def first_login_complete(data):
     return _signed_in(user, message="密码已设置，欢迎使用")
 
 
-@bp.endpoint("/auth/csrf", auth=None)
+@bp.endpoint("/auth/csrf", auth=None, response=CsrfOut)
 def csrf():
     """The CSRF token a page script sends as X-CSRF-Token with cookie-authenticated calls."""
     return ok({"csrf_token": csrf_token()})
 
 
-@bp.endpoint("/auth/logout", methods=["POST"], auth=None)
+@bp.endpoint("/auth/logout", methods=["POST"], auth=None, response=NO_DATA)
 def logout():
     """End this session or revoke this token."""
     logout_session()
     return ok(None, "已退出登录")
 
 
-@bp.endpoint("/auth/reset-code", methods=["POST"], body=ResetCodeIn, auth=None)
+@bp.endpoint("/auth/reset-code", methods=["POST"], body=ResetCodeIn, auth=None, response=ResendOut)
 def reset_code(data):
     """Send a password-reset SMS code to a registered mobile."""
     service.request_reset_code(data.mobile, request.remote_addr)
@@ -111,7 +119,7 @@ def reset_code(data):
               "如该手机号已注册，验证码已发送，请注意查收")
 
 
-@bp.endpoint("/auth/reset-password", methods=["POST"], body=ResetPasswordIn, auth=None)
+@bp.endpoint("/auth/reset-password", methods=["POST"], body=ResetPasswordIn, auth=None, response=NO_DATA)
 def reset_password(data):
     """Set a new password with the SMS code; then log in with mobile and the new password."""
     service.reset_password(data.mobile, data.code, data.password, request.remote_addr)
@@ -124,7 +132,7 @@ def me():
     return ok(service.profile(current_user()))
 
 
-@bp.endpoint("/me/password", methods=["POST"], body=ChangePasswordIn)
+@bp.endpoint("/me/password", methods=["POST"], body=ChangePasswordIn, response=TokenOut | None)
 def change_password(data):
     """Change my password; other sessions end."""
     user = service.change_password(current_user(), data.old_password, data.password)
@@ -134,7 +142,7 @@ def change_password(data):
     return ok(None, "密码已修改")
 
 
-@bp.endpoint("/contact", auth=None)
+@bp.endpoint("/contact", auth=None, response=ContactOut)
 def contact():
     """Customer service lines (R-3)."""
     return ok(contact_lines(current_app.config))
@@ -155,7 +163,7 @@ def staff_lookup(data):
     return ok(service.profile(user))
 
 
-@bp.endpoint("/dev/sms", auth=None)
+@bp.endpoint("/dev/sms", auth=None, response=list[OutboxSmsOut])
 def dev_sms():
     """Development only: the SMS outbox (mobiles masked)."""
     if current_app.config["APP_ENV"] == "production" or current_app.config["SMS_PROVIDER"] != "outbox":

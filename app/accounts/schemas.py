@@ -115,3 +115,44 @@ class FirstLoginIn(_In):
     code: str = Field(min_length=1, max_length=10, description="验证码")
     password: str = Field(description="新密码")
     consents: dict[str, str] = Field(description="同意的文件及其版本，如 {\"privacy\": \"2026-11-01\"}")
+
+
+# Responses: the `data` of the other success envelopes.
+
+class ConsentDocumentOut(BaseModel):
+    key: str
+    title: str
+    version: str
+    url: str
+
+
+class ResendOut(BaseModel):
+    resend_after: int = Field(description="Seconds before another code may be asked for")
+
+
+class FirstLoginCodeOut(ResendOut):
+    mobile: str = Field(description="Masked mobile the code went to")
+
+
+class CsrfOut(BaseModel):
+    csrf_token: str
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="The renewed bearer token (token clients); cookie sessions get null data")
+
+
+class ContactOut(BaseModel):
+    account_phone: str
+    account_key: str
+    tech_phone: str
+    tech_key: str
+    hours: str
+    register_mail: str
+    backfill_mail: str
+
+
+class OutboxSmsOut(BaseModel):
+    mobile: str = Field(description="Masked")
+    text: str
+    at: int = Field(description="Unix time")

@@ -5,7 +5,20 @@ from app import ratelimit, storage
 from app.accounts.policy import current_user, require_owner
 from app.api import ApiBlueprint, ok
 from app.certs import files, service, verify
-from app.certs.schemas import ProfileIn, ReissueIn, RevokeIn
+from app.certs.schemas import (
+    CertProfileOut,
+    DistrictOut,
+    MyCertificateOut,
+    OwnerCertificateOut,
+    ProfileIn,
+    PublicCertificateOut,
+    ReissueIn,
+    RevokeIn,
+    UnitOut,
+    UnitsQuery,
+    VerificationOut,
+    VerifyQuery,
+)
 from app.errors import ApiError
 from app.security import csrf_exempt
 
@@ -42,34 +55,35 @@ def uploaded_pdf():
     return data
 
 
-@bp.endpoint("/certificates")
+@bp.endpoint("/certificates", response=list[MyCertificateOut])
 def my_certificates():
     """My certificates: finished plans and what to do next (confirm data, print, download)."""
     return ok(service.my_certificates(current_user(), api=True))
 
 
-@bp.endpoint("/certificates/<int:project_id>/profile")
+@bp.endpoint("/certificates/<int:project_id>/profile", response=CertProfileOut)
 def profile(project_id):
     """The data that will be printed (name and masked ID as registered, unit or district)."""
     service.owned_enrollment(current_user(), project_id)
     return ok(service.profile_view(current_user(), project_id))
 
 
-@bp.endpoint("/certificates/<int:project_id>/profile", methods=["POST"], body=ProfileIn)
+@bp.endpoint("/certificates/<int:project_id>/profile", methods=["POST"], body=ProfileIn, response=CertProfileOut)
 def save_profile(project_id, data):
     """Confirm name and ID, and pick the unit (or, when not listed, the personnel file's district)."""
     view = service.save_profile(current_user(), project_id, data.confirm, data.unit_id, data.district_code)
     return ok(view, "证书信息已确认")
 
 
-@bp.endpoint("/certificates/<int:project_id>/issue", methods=["POST"])
+@bp.endpoint("/certificates/<int:project_id>/issue", methods=["POST"], response=OwnerCertificateOut,
+             status=(200, 201))
 def issue(project_id):
     """Print: issue the certificate on the first call; later calls return the same one."""
     cert, created = service.issue(current_user(), project_id)
     return ok(service.owner_view(cert, api=True), "证书已签发" if created else "ok", 201 if created else 200)
 
 
-@bp.endpoint("/certificates/<number>/pdf")
+@bp.endpoint("/certificates/<number>/pdf", media="application/pdf")
 def certificate_pdf(number):
     """The certificate's PDF (the owner's, or any for staff)."""
     cert = require_owner(service.find(number))
@@ -77,22 +91,24 @@ def certificate_pdf(number):
     return pdf_response(cert)
 
 
-@bp.endpoint("/certificates/verify/<number>", auth=None)
-def verify_number(number):
+@bp.endpoint("/certificates/verify/<number>", auth=None, response=VerificationOut, query=VerifyQuery)
+def verify_number(number, args):
     """Public: is this certificate genuine, revoked or replaced, and what does it certify (ID masked)."""
     check_verify_rate()
-    return ok(verify.verify_number(number, request.args.get("fp")))
+    return ok(verify.verify_number(number, args.fp))
 
 
 @csrf_exempt
-@bp.endpoint("/certificates/verify-pdf", methods=["POST"], auth=None, max_body=PDF_MAX_BYTES + 64 * 1024)
+@bp.endpoint("/certificates/verify-pdf", methods=["POST"], auth=None, max_body=PDF_MAX_BYTES + 64 * 1024,
+             response=VerificationOut)
 def verify_pdf():
     """Public: check an uploaded certificate PDF (multipart `file` or an application/pdf body)."""
     check_verify_rate()
     return ok(verify.verify_pdf(uploaded_pdf()))
 
 
-@bp.endpoint("/certificates/<number>/revoke", methods=["POST"], body=RevokeIn, auth="staff")
+@bp.endpoint("/certificates/<number>/revoke", methods=["POST"], body=RevokeIn, auth="staff",
+             response=PublicCertificateOut)
 def revoke(number, data):
     """Reviewers: revoke a certificate (the verification then says so, with the date); audited."""
     from app.staff import certificates
@@ -102,7 +118,8 @@ def revoke(number, data):
     return ok(verify.public_view(cert), "证书已撤销")
 
 
-@bp.endpoint("/certificates/<number>/reissue", methods=["POST"], body=ReissueIn, auth="staff")
+@bp.endpoint("/certificates/<number>/reissue", methods=["POST"], body=ReissueIn, auth="staff",
+             response=PublicCertificateOut, status=201)
 def reissue(number, data):
     """Reviewers: after a data correction, a new certificate (new number); the old one is marked replaced."""
     from app.staff import audit
@@ -117,13 +134,13 @@ def reissue(number, data):
     return ok(verify.public_view(cert), "已换发新证书", 201)
 
 
-@bp.endpoint("/units")
-def units():
+@bp.endpoint("/units", response=list[UnitOut], query=UnitsQuery)
+def units(args):
     """Units to pick from (?q= part of the name), at most 20."""
-    return ok(service.search_units(request.args.get("q", "")))
+    return ok(service.search_units(args.q))
 
 
-@bp.endpoint("/districts", auth=None)
+@bp.endpoint("/districts", auth=None, response=list[DistrictOut])
 def districts():
     """Chongqing's 38 districts and counties (where a personnel file may be kept)."""
     return ok(service.districts())

@@ -7,6 +7,7 @@ from app.accounts.policy import current_user, page
 from app.bulk import access
 from app.bulk.jobs import this_year
 from app.dashboard import export, service
+from app.dashboard.schemas import YEAR_MAX, YEAR_MIN
 
 bp = Blueprint("dashboard", __name__)
 PER_PAGE = 50
@@ -15,6 +16,8 @@ PER_PAGE = 50
 def query_args():
     """(year, status, q) from the query string, bounded."""
     year = request.args.get("year", type=int) or this_year()
+    if not YEAR_MIN <= year <= YEAR_MAX:  # no such training year (and beyond what the database's integer holds)
+        year = this_year()
     status = request.args.get("status", "all")
     return year, status if status in service.FILTERS else "all", (request.args.get("q") or "").strip()[:20]
 

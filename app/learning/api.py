@@ -8,19 +8,34 @@ from app.api import ApiBlueprint, load_json, ok, parse_model
 from app.errors import ApiError
 from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
-from app.learning.schemas import AnswerIn, HeartbeatIn, StartIn
+from app.learning.schemas import (
+    AnswerIn,
+    AnswerOut,
+    CourseDetailOut,
+    EventCountOut,
+    EventsQuery,
+    HeartbeatIn,
+    HeartbeatOut,
+    PlanCoursesOut,
+    PlanCoursesQuery,
+    PlanOut,
+    ProjectDetailOut,
+    ProjectOut,
+    SessionOut,
+    StartIn,
+)
 from app.security import csrf_exempt
 
 bp = ApiBlueprint("learning_api", __name__)
 
 
-@bp.endpoint("/projects", auth=None)
+@bp.endpoint("/projects", auth=None, response=list[ProjectOut])
 def projects():
     """Training projects by year (R-5), with whether I own each."""
     return ok(catalog.catalogue(current_user()))
 
 
-@bp.endpoint("/projects/<int:project_id>", auth=None)
+@bp.endpoint("/projects/<int:project_id>", auth=None, response=ProjectDetailOut)
 def project(project_id):
     """One project with its courses."""
     found = Project.get_or_none(Project.id == project_id, Project.is_published == True)  # noqa: E712
@@ -48,7 +63,7 @@ def owned_course(course_id):
     return course
 
 
-@bp.endpoint("/me/plans")
+@bp.endpoint("/me/plans", response=list[PlanOut])
 def my_plans():
     """My training (R-9): owned plans with the credit requirement and completion."""
     user = current_user()
@@ -58,29 +73,29 @@ def my_plans():
     return ok(plans)
 
 
-@bp.endpoint("/me/plans/<int:project_id>/courses")
-def plan_courses(project_id):
+@bp.endpoint("/me/plans/<int:project_id>/courses", response=PlanCoursesOut, query=PlanCoursesQuery)
+def plan_courses(project_id, args):
     """A plan's courses, paged (?page=1&per_page=10), with each course's chapters done."""
     found = owned_project(project_id)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    per_page = min(50, max(1, request.args.get("per_page", progress.PER_PAGE, type=int) or progress.PER_PAGE))
-    return ok({**progress.courses_page(current_user(), found, page, per_page),
+    return ok({**progress.courses_page(current_user(), found, args.page, args.per_page),
                "progress": progress.plan_progress(current_user(), found)})
 
 
-@bp.endpoint("/courses/<int:course_id>")
+@bp.endpoint("/courses/<int:course_id>", response=CourseDetailOut)
 def course(course_id):
     """A course's chapters with their state and where to resume."""
     return ok(progress.course_detail(current_user(), owned_course(course_id)))
 
 
-@bp.endpoint("/learning/chapters/<int:chapter_id>/sessions", methods=["POST"], body=StartIn)
+@bp.endpoint("/learning/chapters/<int:chapter_id>/sessions", methods=["POST"], body=StartIn, response=SessionOut,
+             status=201)
 def start(chapter_id, data):
     """Start playing a chapter: a server-issued session; an older one on any device stops earning."""
     return ok(playback.start_session(current_user(), chapter_id, data.device), "开始学习", 201)
 
 
-@bp.endpoint("/learning/heartbeat", methods=["POST"], auth=None, doc_auth="user", doc_body=HeartbeatIn)
+@bp.endpoint("/learning/heartbeat", methods=["POST"], auth=None, doc_auth="user", doc_body=HeartbeatIn,
+             response=HeartbeatOut)
 @csrf_exempt
 def heartbeat():
     """A heartbeat (timer, pause, page hide, unload via sendBeacon): credited on the server's clock.
@@ -93,14 +108,14 @@ def heartbeat():
     return ok(playback.heartbeat(learner, parse_model(HeartbeatIn, payload, strict=True)))
 
 
-@bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn)
+@bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn, response=AnswerOut)
 def answer(session_id, data):
     """Answer the open anti-idle question (checked on the server; the answer is never sent)."""
     return ok(prompts.answer_prompt(current_user(), session_id[:40], data.question_id, data.choice))
 
 
-@bp.endpoint("/staff/learning/events", auth="staff")
-def events():
+@bp.endpoint("/staff/learning/events", auth="staff", response=list[EventCountOut], query=EventsQuery)
+def events(args):
     """Reviewers: rejected and clamped heartbeats per learner, most first (?reason=too_fast)."""
     from peewee import fn
 
@@ -109,7 +124,7 @@ def events():
     require_role("reviewer")
     total = fn.SUM(LearningEvent.count)
     query = LearningEvent.select(LearningEvent.user, LearningEvent.reason, total.alias("n"))
-    if request.args.get("reason"):
-        query = query.where(LearningEvent.reason == request.args["reason"][:24])
+    if args.reason:
+        query = query.where(LearningEvent.reason == args.reason)
     rows = query.group_by(LearningEvent.user, LearningEvent.reason).order_by(total.desc())
     return ok([{"user_id": r.user_id, "reason": r.reason, "count": int(r.n)} for r in rows.limit(200)])

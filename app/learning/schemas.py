@@ -1,4 +1,6 @@
-"""Request shapes of the learning API."""
+"""Request, query and response shapes of the learning API."""
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import DB_INT_MAX
@@ -23,3 +25,129 @@ class AnswerIn(BaseModel):
 class StartIn(BaseModel):
     model_config = ConfigDict(title="开始学习信息有误", extra="forbid", str_max_length=200)
     device: str = Field(default="", max_length=40, description="设备（h5/pc/mini）")
+
+
+class PlanCoursesQuery(BaseModel):
+    model_config = ConfigDict(title="查询条件有误", extra="ignore")
+    page: int = Field(default=1, ge=1, le=10_000, description="页码")
+    per_page: int = Field(default=10, ge=1, le=50, description="每页条数")
+
+
+class EventsQuery(BaseModel):
+    model_config = ConfigDict(title="查询条件有误", extra="ignore")
+    reason: str | None = Field(default=None, max_length=24, description="原因，如 too_fast")
+
+
+# Responses: the `data` of each success envelope.
+
+class CourseBrief(BaseModel):
+    id: int
+    title: str
+    lecturer: str
+    credit_hours: int
+
+
+class ProjectOut(BaseModel):
+    id: int
+    year: int
+    name: str
+    description: str
+    price_fen: int
+    price_yuan: str
+    credit_hours: int
+    on_sale: bool
+    owned: bool
+    sale_start: str = Field(description="UTC, ISO 8601")
+    sale_end: str = Field(description="UTC, ISO 8601")
+
+
+class ProjectDetailOut(ProjectOut):
+    courses: list[CourseBrief]
+    course_hours: int
+
+
+class PlanProgressOut(BaseModel):
+    earned_hours: int
+    credit_hours: int
+    courses_done: int
+    courses_total: int
+    completion: int = Field(description="Percent, 0 … 100")
+    complete: bool
+
+
+class PlanOut(ProjectOut):
+    source: str = Field(description="purchase / group / grant / backfill")
+    since: str = Field(description="UTC, ISO 8601")
+    progress: PlanProgressOut
+
+
+class CoursePageItem(CourseBrief):
+    chapters_total: int
+    chapters_done: int
+    complete: bool
+
+
+class PlanCoursesOut(BaseModel):
+    items: list[CoursePageItem]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    progress: PlanProgressOut
+
+
+class ChapterOut(BaseModel):
+    id: int
+    title: str
+    duration: int = Field(description="Seconds")
+    video_url: str
+    watched_seconds: int
+    state: Literal["new", "started", "complete"]
+    last_position: int
+
+
+class CourseDetailOut(CourseBrief):
+    project_id: int
+    complete: bool
+    chapters: list[ChapterOut]
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    chapter_id: int
+    duration: int
+    video_url: str
+    resume_position: int
+    heartbeat_seconds: int
+    watched_seconds: int
+    complete: bool
+
+
+class QuestionOut(BaseModel):
+    id: int
+    text: str
+    options: list[str]
+
+
+class HeartbeatOut(BaseModel):
+    status: Literal["ok", "ask", "taken_over", "ended", "rejected"]
+    credited_seconds: float
+    watched_seconds: int
+    reason: str | None
+    complete: bool
+    question: QuestionOut | None = Field(default=None, description="When status is ask")
+    message: str | None = Field(default=None, description="When the session stopped earning")
+
+
+class AnswerOut(BaseModel):
+    correct: bool
+    ended: bool | None = Field(default=None, description="Absent when correct")
+    message: str | None = None
+    attempts_left: int | None = None
+    question: QuestionOut | None = Field(default=None, description="The next question after a wrong answer")
+
+
+class EventCountOut(BaseModel):
+    user_id: int
+    reason: str
+    count: int

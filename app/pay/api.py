@@ -9,7 +9,19 @@ from app.errors import ApiError
 from app.jobs import enqueue
 from app.pay import orders
 from app.pay.models import Order
-from app.pay.schemas import GroupCheckIn, GroupOrderIn, OrderIn, PayIn, RefundIn
+from app.pay.schemas import (
+    GroupCheckIn,
+    GroupCheckJobOut,
+    GroupCheckOut,
+    GroupOrderIn,
+    GroupOrderOut,
+    OrderIn,
+    OrderOut,
+    PayIn,
+    PayOut,
+    RefundIn,
+    RefundOut,
+)
 from app.units import service as units
 
 bp = ApiBlueprint("pay_api", __name__)
@@ -53,20 +65,20 @@ def pay_order(order, channel):
     return checkout.prepay(order, channel, openid=openid, client_ip=request.remote_addr)
 
 
-@bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=None)
+@bp.endpoint("/orders", methods=["POST"], body=OrderIn, response=OrderOut, status=201)
 def create_order(data):
     """Buy a plan for myself (R-6): the order and its number exist before WeChat Pay is called."""
     order = orders.create_individual_order(current_user(), data.project_id, data.invoice)
     return ok(orders.order_view(order), "订单已创建", 201)
 
 
-@bp.endpoint("/orders")
+@bp.endpoint("/orders", response=list[OrderOut])
 def my_orders():
     """My orders (individual and group)."""
     return ok([orders.order_view(o) for o in orders.orders_of(current_user())])
 
 
-@bp.endpoint("/orders/<order_no>")
+@bp.endpoint("/orders/<order_no>", response=OrderOut)
 def order_detail(order_no):
     """One order; its state comes only from WeChat Pay's verified notification or an active query."""
     order = find_order(order_no)
@@ -74,7 +86,7 @@ def order_detail(order_no):
     return ok(orders.order_view(order, with_seats=order.kind == "group"))
 
 
-@bp.endpoint("/orders/<order_no>/pay", methods=["POST"], body=PayIn)
+@bp.endpoint("/orders/<order_no>/pay", methods=["POST"], body=PayIn, response=PayOut)
 def pay(order_no, data):
     """Parameters to pay: wx.requestPayment / WeixinJSBridge (jsapi, mini) or a QR code_url (native)."""
     return ok(pay_order(find_order(order_no), data.channel))
@@ -99,7 +111,8 @@ def _answer(result, user, unit, project, source):
             "errors_url": f"/api/v1/group-orders/checks/{check_id}/errors.xlsx"}
 
 
-@bp.endpoint("/group-orders/checks", methods=["POST"], max_body=GROUP_BODY_LIMIT, doc_body=GroupCheckIn)
+@bp.endpoint("/group-orders/checks", methods=["POST"], max_body=GROUP_BODY_LIMIT, doc_body=GroupCheckIn,
+             response=GroupCheckOut)
 def group_check():
     """Check a pasted list (R-7): "身份证号" or "姓名 身份证号" a line; approved unit contacts only."""
     from app.pay.group import check, lines
@@ -113,7 +126,8 @@ def group_check():
     return ok(_answer(result, user, unit, project, "text"))
 
 
-@bp.endpoint("/group-orders/checks/upload", methods=["POST"], max_body=GROUP_BODY_LIMIT)
+@bp.endpoint("/group-orders/checks/upload", methods=["POST"], max_body=GROUP_BODY_LIMIT,
+             response=GroupCheckOut | GroupCheckJobOut, status=(200, 202))
 def group_check_upload():
     """Check the unit's xlsx list (附件2): multipart file, project_id, unit_id; large files in the worker (202)."""
     from app.pay.group import uploads
@@ -136,7 +150,7 @@ def group_check_upload():
               "名单较大，正在后台校验", 202)
 
 
-@bp.endpoint("/group-orders/checks/jobs/<token>")
+@bp.endpoint("/group-orders/checks/jobs/<token>", response=GroupCheckJobOut)
 def group_check_job(token):
     """The outcome of a workbook checked in the worker: running, done (the check) or failed (the message)."""
     from app.pay.group import uploads
@@ -144,7 +158,7 @@ def group_check_job(token):
     return ok(uploads.outcome(token, current_user()))
 
 
-@bp.endpoint("/group-orders/checks/<check_id>/errors.xlsx")
+@bp.endpoint("/group-orders/checks/<check_id>/errors.xlsx", media=XLSX)
 def group_errors(check_id):
     """The failed lines as an xlsx file (numbers masked), with the reason per line."""
     return errors_file(check_id)
@@ -159,7 +173,7 @@ def errors_file(check_id):
         "Content-Disposition": "attachment; filename=group-errors.xlsx"})
 
 
-@bp.endpoint("/group-orders", methods=["POST"], body=GroupOrderIn)
+@bp.endpoint("/group-orders", methods=["POST"], body=GroupOrderIn, response=GroupOrderOut, status=201)
 def create_group_order(data):
     """One order for the valid lines of a check, paid at once by the unit's contact."""
     from app.pay.group import store
@@ -171,13 +185,13 @@ def create_group_order(data):
     return ok(orders.order_view(order, with_seats=True), "团购订单已创建", 201)
 
 
-@bp.endpoint("/group-orders")
+@bp.endpoint("/group-orders", response=list[GroupOrderOut])
 def group_orders():
     """Group orders I placed, with their seats (the names I typed, masked ID numbers)."""
     return ok([orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")])
 
 
-@bp.endpoint("/staff/orders/<order_no>", auth="staff")
+@bp.endpoint("/staff/orders/<order_no>", auth="staff", response=GroupOrderOut)
 def staff_order(order_no):
     """Staff (finance, service desk): look up an order with its seats."""
     from app.staff.frame import require_role
@@ -186,7 +200,8 @@ def staff_order(order_no):
     return ok(orders.order_view(find_order(order_no), with_seats=True, staff=True))
 
 
-@bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff")
+@bp.endpoint("/staff/orders/<order_no>/refunds", methods=["POST"], body=RefundIn, auth="staff", response=RefundOut,
+             status=201)
 def staff_refund(order_no, data):
     """Staff (finance): refund a whole order or some seats (seats in use need override); audited."""
     from app.pay import refunds

@@ -1,4 +1,4 @@
-"""Request shapes of the purchase API."""
+"""Request and response shapes of the purchase API."""
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -68,3 +68,120 @@ class RefundIn(BaseModel):
     @classmethod
     def _reason(cls, v):
         return " ".join(v.split())
+
+
+# Responses: the `data` of each success envelope.
+
+class OrderProjectOut(BaseModel):
+    id: int
+    name: str
+    year: int
+
+
+class InvoiceOut(BaseModel):
+    choice: Literal["now", "later"]
+    title_type: Literal["personal", "unit"] | None
+    title: str | None
+    tax_no: str | None
+
+
+class SeatOut(BaseModel):
+    id: int
+    name: str
+    id_number: str = Field(description="Masked")
+    status: Literal["active", "refunding", "refunded"]
+    status_text: str
+    amount_fen: int
+
+
+class OrderOut(BaseModel):
+    order_no: str
+    kind: Literal["individual", "group"]
+    status: Literal["pending", "paid", "closed", "refunded", "partially_refunded"]
+    status_text: str
+    project: OrderProjectOut
+    seat_count: int
+    unit_price_fen: int
+    amount_fen: int
+    amount_yuan: str
+    refunded_fen: int
+    invoice: InvoiceOut
+    pay_channel: Literal["jsapi", "mini", "native"] | None
+    created_at: str = Field(description="UTC, ISO 8601")
+    expires_at: str = Field(description="UTC, ISO 8601")
+    paid_at: str | None
+    payable: bool
+    seats: list[SeatOut] | None = Field(default=None, description="Group orders and staff views")
+
+
+class GroupOrderOut(OrderOut):
+    seats: list[SeatOut]
+
+
+class NativePayOut(BaseModel):
+    code_url: str = Field(description="For the QR code (native)")
+
+
+class JsapiPayOut(BaseModel):
+    """What WeixinJSBridge / wx.requestPayment take (jsapi, mini)."""
+
+    appId: str  # noqa: N815  (WeChat's names)
+    timeStamp: str  # noqa: N815
+    nonceStr: str  # noqa: N815
+    package: str
+    signType: Literal["RSA"]  # noqa: N815
+    paySign: str  # noqa: N815
+
+
+class H5PayOut(BaseModel):
+    h5_url: str = Field(description="WeChat Pay's H5 page (a phone browser outside WeChat); add &redirect_url=")
+
+
+PayOut = NativePayOut | JsapiPayOut | H5PayOut
+
+
+class CheckCountsOut(BaseModel):
+    total: int
+    ok: int
+    error: int
+    by_code: dict[str, int]
+
+
+class CheckLineOut(BaseModel):
+    no: int
+    status: Literal["ok", "error"]
+    masked: str
+    name: str | None
+    code: str | None = Field(default=None, description="Error lines")
+    reason: str | None = Field(default=None, description="Error lines")
+    raw: str | None = Field(default=None, description="Error lines: the text as given, to fix")
+
+
+class GroupCheckOut(BaseModel):
+    """A checked list: only what the contact typed (names), masked numbers and verdicts."""
+
+    project_id: int
+    unit_id: int
+    source: Literal["text", "xlsx"]
+    counts: CheckCountsOut
+    unit_price_fen: int
+    amount_fen: int
+    lines: list[CheckLineOut]
+    check_id: str
+    errors_url: str
+
+
+class GroupCheckJobOut(BaseModel):
+    """A large workbook checked in the worker: running (poll), done (the check's fields too) or failed."""
+
+    model_config = ConfigDict(extra="allow")
+    state: Literal["running", "done", "failed"]
+    job: str | None = None
+    poll_url: str | None = None
+    message: str | None = None
+
+
+class RefundOut(BaseModel):
+    out_refund_no: str
+    amount_fen: int
+    status: str

@@ -8,7 +8,15 @@ from app.api import ApiBlueprint, ok
 from app.errors import ApiError
 from app.wechat import login, messages
 from app.wechat.clients import mini_client
-from app.wechat.schemas import MiniBindIn, MiniLoginIn, MiniLoginOut, MiniRegisterIn, SubscriptionsIn
+from app.wechat.schemas import (
+    MiniBindIn,
+    MiniLoginIn,
+    MiniLoginOut,
+    MiniRegisterIn,
+    MiniSignedInOut,
+    SubscriptionsIn,
+    SubscriptionsOut,
+)
 
 bp = ApiBlueprint("wechat_api", __name__)
 CODE_ERRORS = {40029: "登录凭证无效，请重新进入小程序", 40163: "登录凭证已使用，请重新进入小程序",
@@ -35,7 +43,7 @@ def mini_login(data):
     return ok({"bound": False, "bind_ticket": login.issue_bind_ticket(identity)}, "请登录或注册以绑定微信")
 
 
-@bp.endpoint("/wechat/mini/bind", methods=["POST"], body=MiniBindIn, auth=None)
+@bp.endpoint("/wechat/mini/bind", methods=["POST"], body=MiniBindIn, auth=None, response=MiniSignedInOut)
 def mini_bind(data):
     """Link an existing password account to this mini-program user (once)."""
     identity = login.redeem_bind_ticket(data.bind_ticket)
@@ -45,7 +53,7 @@ def mini_bind(data):
     return _signed_in(user, "绑定成功")
 
 
-@bp.endpoint("/wechat/mini/register", methods=["POST"], body=MiniRegisterIn, auth=None)
+@bp.endpoint("/wechat/mini/register", methods=["POST"], body=MiniRegisterIn, auth=None, response=MiniSignedInOut)
 def mini_register(data):
     """Register a learner from the mini-program and bind this WeChat user to the new account."""
     identity = login.redeem_bind_ticket(data.bind_ticket)
@@ -55,7 +63,7 @@ def mini_register(data):
     return _signed_in(user, "注册成功")
 
 
-@bp.endpoint("/wechat/mini/subscriptions", methods=["POST"], body=SubscriptionsIn)
+@bp.endpoint("/wechat/mini/subscriptions", methods=["POST"], body=SubscriptionsIn, response=SubscriptionsOut)
 def subscriptions(data):
     """Record the subscribe messages the learner accepted in wx.requestSubscribeMessage."""
     granted = messages.record_subscriptions(current_user(), data.accepted)

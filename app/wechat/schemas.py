@@ -1,8 +1,8 @@
-"""Request shapes of the WeChat API endpoints."""
+"""Request and response shapes of the WeChat API endpoints."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.accounts.schemas import RegisterIn
+from app.accounts.schemas import ProfileOut, RegisterIn
 
 
 class MiniLoginIn(BaseModel):
@@ -28,7 +28,19 @@ class SubscriptionsIn(BaseModel):
 
 
 class MiniLoginOut(BaseModel):
+    """Bound: the token and the account; not yet: a ticket to bind or register with."""
+
     bound: bool
-    token: str | None = None
-    bind_ticket: str | None = None
-    nickname: str | None = None
+    token: str | None = Field(default=None, description="When bound")
+    user: ProfileOut | None = Field(default=None, description="When bound")
+    bind_ticket: str | None = Field(default=None, description="When not bound yet")
+
+
+class MiniSignedInOut(BaseModel):
+    bound: bool
+    token: str
+    user: ProfileOut
+
+
+class SubscriptionsOut(BaseModel):
+    remaining: dict[str, int] = Field(description="Messages each accepted template may still send")
