@@ -130,10 +130,17 @@ def content_security_policy(config):
             f"media-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'{oauth_origin}")
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _refuse_nul():
     """NUL in a path, query or form value: PostgreSQL cannot store it, and no real input has it."""
     values = [request.path, *request.args.values()]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # Page forms only (API bodies are checked as they are parsed); an upload page's own limit first.
+    if not request.path.startswith("/api/") and request.mimetype in FORM_TYPES:
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "max_body", None):
+            request.max_content_length = view.max_body
         values.extend(request.form.values())
     if any("\x00" in v for v in values):
         raise ApiError("提交的内容含有不允许的控制字符", status=400)

@@ -18,7 +18,7 @@ RARE = "𠀀"  # U+20000, CJK Extension B: not in the main font
 
 @pytest.fixture
 def rare_learner(api, learner_data):
-    status, body = api.post("/auth/register", {**learner_data, "name": "王" + RARE})
+    status, body = api.register({**learner_data, "name": "王" + RARE})
     assert status == 201, body
     return User.get()
 

@@ -126,7 +126,7 @@ def test_learner_owned_objects_refuse_other_learners(app, api, registered, learn
     assert status == 404 and body["code"] == "not_found"
     resp = api.client.get(f"/api/v1/certificates/{cert.number}/pdf")
     assert resp.status_code == 404 and resp.mimetype == "application/json"
-    assert Order.get(Order.order_no == order_no).user_id == owner.id  # nothing changed hands
+    assert Order.get(Order.order_no == order_no).buyer_id == owner.id  # nothing changed hands
 
 
 @pytest.mark.parametrize("env, reason", [

@@ -7,7 +7,7 @@ from app.accounts.policy import current_user, page
 from app.certs import pki, service, verify
 from app.certs.api import PDF_MAX_BYTES, check_verify_rate, pdf_response
 from app.errors import ApiError
-from app.security import csrf_exempt
+from app.security import csrf_exempt, large_body
 
 bp = Blueprint("certs", __name__)
 
@@ -116,10 +116,10 @@ def verify_page(number):
 
 
 @bp.route("/verify", methods=["POST"])
+@large_body(PDF_MAX_BYTES + 64 * 1024)
 @csrf_exempt  # public and without side effects: nothing to forge
 def verify_upload():
     check_verify_rate()
-    request.max_content_length = PDF_MAX_BYTES + 64 * 1024
     upload = request.files.get("file")
     data = upload.read(PDF_MAX_BYTES + 1) if upload else b""
     if not data:

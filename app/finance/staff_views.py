@@ -98,7 +98,7 @@ def order_page(order_no):
     order = _order_or_none(order_no)
     if order is None:
         return _not_found(order_no)
-    view = orders.order_view(order, with_seats=True)
+    view = orders.order_view(order, with_seats=True, staff=True)
     in_use = orders.seats_in_use([s["id"] for s in view["seats"]])
     names = {s["id"]: s["name"] for s in view["seats"]}
     transactions = _transactions(order)
@@ -166,7 +166,7 @@ def _state(order):
 
 
 def _confirm(plan, seat_ids, reason, override, errors=None, status=200):
-    names = orders.seat_views(plan.order)
+    names = orders.seat_views(plan.order, staff=True)
     chosen = {s.id for s in plan.seats}
     return render_template("finance/refund_confirm.html", plan=plan, seats=[s for s in names if s["id"] in chosen],
                            seat_ids=seat_ids, reason=reason, override=override, errors=errors or {},

@@ -14,6 +14,7 @@ from app.learning import catalog
 from app.pay import orders
 from app.pay.api import GROUP_BODY_LIMIT, errors_file, find_order, limit_checks, pay_order
 from app.pay.schemas import InvoiceIn
+from app.security import large_body
 from app.units import service as units
 
 bp = Blueprint("pay_pages", __name__)
@@ -163,6 +164,7 @@ def _group_lines(unit, project):
 
 
 @bp.route("/group", methods=["GET", "POST"], endpoint="group")
+@large_body(GROUP_BODY_LIMIT)
 @page()
 def group_page():
     """Group purchase (R-7) for a unit's approved contact: paste or upload the list, every line's verdict."""
@@ -172,7 +174,6 @@ def group_page():
     unit_id = request.values.get("unit_id", type=int) or (my_units[0].id if my_units else None)
     checked, error = None, None
     if request.method == "POST":
-        request.max_content_length = GROUP_BODY_LIMIT
         try:
             limit_checks(current_user())
             unit = units.require_contact(current_user(), unit_id)
