@@ -1,1 +1,1 @@
-"""Learning: projects, courses, chapters, progress and anti-idle prompts (a later work item)."""
+"""Learning: the catalogue, playback sessions credited on the server clock, anti-idle prompts, progress."""

@@ -1,1 +1,1 @@
-"""Orders and WeChat Pay, group purchase (a later work item)."""
+"""Orders and WeChat Pay: checkout, notifications, settling, refunds, trade bills, group purchase."""
