@@ -134,3 +134,33 @@ def test_a_refund_leaves_the_session_of_another_plan_running(app, clock, plan, s
     clock.advance(5)
     player.pos += 5
     assert (player.beat()["status"], covered(learner, other.chapter)) == ("ok", 15)
+
+
+def test_buying_again_after_a_refund_lets_the_learner_print_again(app, clock, plan, staff, sandbox_api,
+                                                                   manual_refunds):
+    learner = make_learner(app, plan, enroll=False)
+    order = buy(sandbox_api, learner.user, plan.project)
+    finish(learner.user, plan.project)
+    first = issued(learner.user, plan.project)
+    refund(sandbox_api, order, staff)
+    assert Certificate.get_by_id(first.id).status == "revoked"
+
+    buy(sandbox_api, learner.user, plan.project)
+    assert enrollment(learner.user).status == "active"
+    again = issued(learner.user, plan.project)
+    assert again.status == "valid" and again.number != first.number
+    assert verify(again.number)["state"] == "genuine" and verify(first.number)["state"] == "revoked"
+
+
+def test_a_certificate_revoked_by_staff_still_blocks_printing(app, clock, plan, sandbox_api):
+    from app.certs import service as certs
+    from app.errors import ApiError
+
+    learner = make_learner(app, plan, enroll=False)
+    buy(sandbox_api, learner.user, plan.project)
+    finish(learner.user, plan.project)
+    cert = issued(learner.user, plan.project)
+    certs.revoke(cert.number, "证书信息有误，待核实")
+    with pytest.raises(ApiError) as err:
+        certs.issue(learner.user, plan.project.id)
+    assert err.value.code == "certificate_revoked"

@@ -34,6 +34,10 @@ class CertProfile(BaseModel):
         indexes = ((("user", "project"), True),)
 
 
+# A certificate revoked because its plan was refunded: printing again is allowed once the plan is held again.
+REFUND_REVOKE_REASON = "订单已退款，不再持有该培训项目"
+
+
 class Certificate(BaseModel):
     """One issued certificate. The printed data is a snapshot: re-printing gives the same page."""
 

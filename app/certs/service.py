@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.accounts.service import id_number_of
 from app.certs import numbers, signing
 from app.certs.districts import PROVINCE, all_districts, district_name
-from app.certs.models import Certificate, CertProfile, Unit
+from app.certs.models import REFUND_REVOKE_REASON, Certificate, CertProfile, Unit
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.learning.flush import earned_hours, plan_complete
@@ -253,7 +253,8 @@ def _check_may_issue(user, project):
         raise ApiError(f"尚未完成该培训项目的学时要求（已获 {earned}/{project.credit_hours} 学时，且须学完全部课程）",
                        code="not_complete", status=409)
     latest = latest_certificate(user.id, project.id)
-    if latest is not None and latest.status == "revoked":
+    # Revoked by a refund: the learner who holds the plan again (bought again) may print a new one.
+    if latest is not None and latest.status == "revoked" and latest.revoke_reason != REFUND_REVOKE_REASON:
         raise ApiError(f"该项目的证书已于{cn_date(latest.revoked_at)}撤销，如有疑问请联系客服",
                        code="certificate_revoked", status=409)
 

@@ -10,7 +10,7 @@ seat), the enrollment moves to it and nothing is revoked.
 """
 import logging
 
-from app.certs.models import Certificate
+from app.certs.models import REFUND_REVOKE_REASON, Certificate
 from app.db import utcnow
 from app.learning.flush import flush_one
 from app.learning.keys import keys, raw_redis
@@ -20,7 +20,6 @@ from app.pay.models import Order, OrderSeat
 
 log = logging.getLogger(__name__)
 PAID_STATES = ("paid", "partially_refunded")
-CERT_REVOKE_REASON = "订单已退款，不再持有该培训项目"
 
 
 def seat_released(user_id, project_id, seat_id, why="refund"):
@@ -63,7 +62,7 @@ def revoke_plan(user_id, project_id, why):
     now = utcnow()
     Enrollment.update(status="revoked", revoked_at=now).where(
         Enrollment.user == user_id, Enrollment.project == project_id, Enrollment.status == "active").execute()
-    certs = Certificate.update(status="revoked", revoked_at=now, revoke_reason=CERT_REVOKE_REASON).where(
+    certs = Certificate.update(status="revoked", revoked_at=now, revoke_reason=REFUND_REVOKE_REASON).where(
         Certificate.user == user_id, Certificate.project == project_id, Certificate.status == "valid").execute()
     forget_live_progress(user_id, chapter_ids)
     log.info("account %s lost project %s (%s): sessions ended, enrollment revoked, %s certificate(s) revoked",
