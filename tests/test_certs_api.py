@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.accounts.policy import issue_token
-from app.certs import service
+from app.certs import orgs, service
 from app.certs.models import Certificate, CertProfile
 from app.demo import demo_year
 from app.learning.models import Enrollment
@@ -25,7 +25,7 @@ def learner(api, registered):
 
 @pytest.fixture
 def unit(app):
-    return service.add_unit("重庆示范建筑设计研究院（演示）", "500103")[0]
+    return orgs.add_unit("重庆示范建筑设计研究院（演示）", "500103")[0]
 
 
 @pytest.fixture
@@ -84,9 +84,9 @@ def test_the_data_form_explains_what_is_wrong(api, learner, payload, field):
 
 
 def test_units_and_districts(api, learner, unit):
-    service.add_unit("渝北区示范中学（演示）", "500112")
-    hidden, _ = service.add_unit("已撤并的示范单位（演示）")
-    service.set_unit_active(hidden.id, False)
+    orgs.add_unit("渝北区示范中学（演示）", "500112")
+    hidden, _ = orgs.add_unit("已撤并的示范单位（演示）")
+    orgs.set_unit_active(hidden.id, False)
     names = [u["name"] for u in api.get("/units?q=示范")[1]["data"]]
     assert names == sorted(["重庆示范建筑设计研究院（演示）", "渝北区示范中学（演示）"])
     assert [u["name"] for u in api.get("/units?q=渝北")[1]["data"]] == ["渝北区示范中学（演示）"]
@@ -143,7 +143,7 @@ def test_twenty_concurrent_prints_make_one_certificate(app_factory, registered, 
     app = app_factory(DB_POOL_SIZE=32)
     with app.app_context():
         user, project = finished_learner()
-        unit, _ = service.add_unit("重庆示范建筑设计研究院（演示）", "500103")
+        unit, _ = orgs.add_unit("重庆示范建筑设计研究院（演示）", "500103")
         service.save_profile(user, project.id, True, unit_id=unit.id)
         token = issue_token(user)
     barrier = threading.Barrier(20)
@@ -184,7 +184,7 @@ def test_staff_revoke_and_reissue(api, learner, unit, staff_api):
     status, body = api.post(f"/certificates/{project.id}/issue")
     assert status == 409 and body["code"] == "certificate_revoked"  # the learner cannot print it again
     assert api.client.get(f"/api/v1/certificates/{number}/pdf").status_code == 410
-    new_unit, _ = service.add_unit("渝北区示范中学（演示）", "500112")
+    new_unit, _ = orgs.add_unit("渝北区示范中学（演示）", "500112")
     status, body = staff_api.post(f"/certificates/{number}/reissue", {"unit_id": new_unit.id})
     assert status == 201 and body["data"]["number"] != number and body["data"]["organisation"] == new_unit.name
     assert Certificate.get(Certificate.number == number).status == "replaced"
@@ -238,7 +238,7 @@ def test_cli(app, registered):
     audited = [(e.action, e.actor_id, e.target_id) for e in AuditEntry.select().order_by(AuditEntry.id)]
     assert audited == [("certificate.revoke", None, cert.number), ("certificate.reissue", None, cert.number)]
     seeded = runner.invoke(args=["certs", "seed-demo-units"])
-    assert seeded.exit_code == 0 and len(service.search_units("演示")) == 6
+    assert seeded.exit_code == 0 and len(orgs.search_units("演示")) == 6
 
 
 def test_the_migration_matches_the_models(app):

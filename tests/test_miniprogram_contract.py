@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.accounts.models import User
-from app.certs import service as certs
+from app.certs import orgs
 from app.certs.models import Certificate
 from app.db import utcnow
 from app.demo import demo_year, seed_catalogue
@@ -52,7 +52,7 @@ def short_plan(app, registered):
     now = utcnow()
     Project.update(credit_hours=course.credit_hours, sale_start=now - datetime.timedelta(days=1),
                    sale_end=now + datetime.timedelta(days=30)).where(Project.id == project.id).execute()
-    certs.add_unit(UNIT, "500103")
+    orgs.add_unit(UNIT, "500103")
     return Project.get_by_id(project.id), course
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.accounts import service
 from app.accounts.models import User
-from app.certs import service as certs
+from app.certs import orgs
 from app.learning.models import Enrollment
 from app.pay import checkout
 from app.pay.models import Order, OrderSeat, Refund
@@ -80,7 +80,7 @@ def test_application_rules_and_the_console(app, project, contact):
     status, body = contact.api.post("/units/applications", {"credit_code": bad, "email": "hr@example.cn"})
     assert status == 422 and body["message"] == "统一社会信用代码校验位不正确，请核对"
     # The unit feeds the certificate's organisation list.
-    assert [u["name"] for u in certs.search_units("某某局")] == ["重庆市某某局"]
+    assert [u["name"] for u in orgs.search_units("某某局")] == ["重庆市某某局"]
     assert contact.unit.cert_unit_id is not None
 
     other = make_user(2, name="李申请")
@@ -260,4 +260,4 @@ def test_demo_seed_makes_zhang_san_a_contact_once(app):
     zhang = service.find_by_id_number(demo.LEARNERS[0][1])
     assert [u.name for u in units.contact_units(zhang)] == [units_demo.NAME]
     assert Unit.select().count() == 1 and UnitContact.select().count() == 1
-    assert [u["name"] for u in certs.search_units("示例局")] == [units_demo.NAME]
+    assert [u["name"] for u in orgs.search_units("示例局")] == [units_demo.NAME]

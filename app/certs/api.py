@@ -4,7 +4,7 @@ from flask import current_app, request
 from app import ratelimit, storage
 from app.accounts.policy import current_user, require_owner
 from app.api import ApiBlueprint, ok
-from app.certs import files, service, verify
+from app.certs import files, orgs, service, verify
 from app.certs.schemas import (
     CertProfileOut,
     DistrictOut,
@@ -137,10 +137,10 @@ def reissue(number, data):
 @bp.endpoint("/units", response=list[UnitOut], query=UnitsQuery)
 def units(args):
     """Units to pick from (?q= part of the name), at most 20."""
-    return ok(service.search_units(args.q))
+    return ok(orgs.search_units(args.q))
 
 
 @bp.endpoint("/districts", auth=None, response=list[DistrictOut])
 def districts():
     """Chongqing's 38 districts and counties (where a personnel file may be kept)."""
-    return ok(service.districts())
+    return ok(orgs.districts())

@@ -28,7 +28,7 @@ def _fail(err):
 
 def seed_demo_units():
     """Add the demo units (idempotent); returns lines to print."""
-    from app.certs.service import add_unit
+    from app.certs.orgs import add_unit
 
     return [f"unit     {add_unit(name, code)[0].name}" for name, code in DEMO_UNITS]
 
@@ -46,7 +46,7 @@ def seed_units_command():
 @click.option("--district", default="", help="District code (GB/T 2260), e.g. 500103; see `flask certs districts`.")
 def unit_add(name, district):
     """Add a unit learners can pick (or re-activate one with that name)."""
-    from app.certs.service import add_unit
+    from app.certs.orgs import add_unit
 
     with db.connection_context():
         try:
@@ -78,7 +78,7 @@ def units(q, show_all):
 @click.argument("unit_id", type=int)
 def unit_disable(unit_id):
     """Hide a unit from the list (certificates already printed keep its name)."""
-    from app.certs.service import set_unit_active
+    from app.certs.orgs import set_unit_active
 
     with db.connection_context():
         if not set_unit_active(unit_id, False):

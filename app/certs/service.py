@@ -9,8 +9,9 @@ from flask import current_app
 from app.accounts.models import User
 from app.accounts.service import id_number_of
 from app.certs import numbers, signing
-from app.certs.districts import PROVINCE, all_districts, district_name
+from app.certs.districts import PROVINCE, district_name
 from app.certs.models import REFUND_REVOKE_REASON, Certificate, CertProfile, Unit
+from app.certs.orgs import unit_view
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.learning.flush import earned_hours, plan_complete
@@ -19,7 +20,6 @@ from app.masking import mask_id
 
 log = logging.getLogger(__name__)
 BEIJING = datetime.timedelta(hours=8)
-UNIT_NAME_MAX = 40
 STATE_TEXT = {"need_profile": "请先确认证书信息", "ready": "可打印证书", "issued": "已签发",
               "revoked": "已撤销"}
 
@@ -88,42 +88,6 @@ def refuse_unless_valid(cert):
 def cn_date(dt):
     day = local_date(dt)
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-# ---- units and districts ------------------------------------------------------------------------
-
-def search_units(q="", limit=20):
-    """Active units whose name contains `q` (all of them, alphabetically, for an empty query)."""
-    query = Unit.select().where(Unit.is_active == True)  # noqa: E712
-    q = (q or "").strip()[:30]
-    if q:
-        query = query.where(Unit.name.contains(q))
-    return [unit_view(u) for u in query.order_by(Unit.name).limit(limit)]
-
-
-def unit_view(unit):
-    return {"id": unit.id, "name": unit.name, "district": district_name(unit.district_code) or ""}
-
-
-def add_unit(name, district_code=""):
-    """Staff add an employer to the list; returns (unit, created)."""
-    name = " ".join((name or "").split())
-    if not name or len(name) > UNIT_NAME_MAX:
-        raise ApiError(f"单位名称应为 1-{UNIT_NAME_MAX} 个字符", status=422)
-    if district_code and district_name(district_code) is None:
-        raise ApiError("区县代码不正确", status=422)
-    try:
-        with db.atomic():
-            return Unit.create(name=name, district_code=district_code or ""), True
-    except peewee.IntegrityError:
-        unit = Unit.get(Unit.name == name)
-        if not unit.is_active:
-            Unit.update(is_active=True).where(Unit.id == unit.id).execute()
-        return Unit.get_by_id(unit.id), False
-
-
-def set_unit_active(unit_id, active):
-    return Unit.update(is_active=active).where(Unit.id == unit_id).execute() == 1
 
 
 # ---- the data a learner confirms ----------------------------------------------------------------
@@ -197,10 +161,6 @@ def _organisation_choice(unit_id, district_code):
 
 def _field(name, message):
     return ApiError(message, status=422, data={"fields": {name: message}})
-
-
-def districts():
-    return all_districts()
 
 
 # ---- issuing ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import hashlib
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from app.accounts.policy import current_user, page
-from app.certs import pki, service, verify
+from app.certs import orgs, pki, service, verify
 from app.certs.api import PDF_MAX_BYTES, check_verify_rate, pdf_response
 from app.errors import ApiError
 from app.security import csrf_exempt, large_body
@@ -36,8 +36,8 @@ def profile(project_id):
                 raise
             error = err
     q = request.args.get("q", "")
-    return render_template("certs/profile.html", project=enrollment.project, q=q, units=service.search_units(q),
-                           profile=service.profile_view(user, project_id), districts=service.districts(),
+    return render_template("certs/profile.html", project=enrollment.project, q=q, units=orgs.search_units(q),
+                           profile=service.profile_view(user, project_id), districts=orgs.districts(),
                            error=error, chosen=request.form if error else None)
 
 

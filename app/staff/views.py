@@ -1,7 +1,6 @@
 """The console's home page and form helpers shared by its sections."""
-from flask import render_template, request
+from flask import render_template
 
-from app.api import parse_model
 from app.errors import ApiError, envelope, wants_json
 from app.staff import bp
 from app.staff.frame import staff_required
@@ -11,16 +10,6 @@ from app.staff.frame import staff_required
 @staff_required()
 def home():
     return render_template("staff/home.html")
-
-
-def posted(model, names, **extra):
-    """Validate the posted form with a pydantic model; returns (data, error)."""
-    payload = {n: request.form.get(n) for n in names}
-    payload.update(extra)
-    try:
-        return parse_model(model, payload), None
-    except ApiError as err:
-        return None, err
 
 
 def field_errors(error):

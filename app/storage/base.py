@@ -1,4 +1,5 @@
 """The storage interface and its errors (backends: local.py, s3.py)."""
+import abc
 import re
 
 KEY_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
@@ -22,35 +23,39 @@ def check_key(key):
     return key
 
 
-class Storage:
-    """What every backend provides. Objects are immutable bytes under a key; `put` replaces."""
+class Storage(abc.ABC):
+    """What every backend provides (a backend missing any of these cannot be made).
 
+    Objects are immutable bytes under a key; `put` replaces.
+    """
+
+    @abc.abstractmethod
     def put(self, key, data, content_type="application/octet-stream"):
         """Store `data` (bytes) under `key`, atomically: readers see the old or the new object, never part."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def get(self, key):
         """The object's bytes; NotFound when missing."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def exists(self, key):
-        raise NotImplementedError
+        """Whether an object is stored under `key`."""
 
+    @abc.abstractmethod
     def size(self, key):
         """The object's length in bytes; NotFound when missing."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def delete(self, key):
         """Remove the object; True if it existed."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def open_range(self, key, start, end=None):
         """Bytes [start, end) of the object (end None: to the end), e.g. for HTTP Range requests."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def stream(self, key, chunk=CHUNK):
         """An iterator over the object's bytes in chunks (NotFound is raised before the first chunk)."""
-        raise NotImplementedError
 
     def url(self, key, expires=300):
         """A time-limited direct download link, or None when the backend cannot make one."""
