@@ -16,13 +16,15 @@ class Project(BaseModel):
     sale_start = peewee.DateTimeField()
     sale_end = peewee.DateTimeField()
     is_published = peewee.BooleanField(default=True)
+    # An earlier year's plan that is never sold but granted (补学: an approved back-fill application).
+    grant_only = peewee.BooleanField(default=False)
 
     class Meta:
         table_name = "project"
 
     def on_sale(self, now=None):
         now = now or utcnow()
-        return self.is_published and self.sale_start <= now < self.sale_end
+        return self.is_published and not self.grant_only and self.sale_start <= now < self.sale_end
 
 
 class Course(BaseModel):
