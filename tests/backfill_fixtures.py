@@ -12,9 +12,9 @@ from tests.learning_fixtures import make_plan
 GPS_IFD = 0x8825
 
 
-def earlier_year(year=2015, chapters=((12,), (12,))):
+def earlier_year(year=2015, chapters=((12,), (12,)), course_hours=15):
     """A grant-only plan of `year` whose content is copied from a small current plan."""
-    source = make_plan(courses=chapters, course_hours=15)
+    source = make_plan(courses=chapters, course_hours=course_hours)
     project, _ = create_year(year, source.project)
     return project
 

@@ -66,3 +66,6 @@ class BackfillDecision(BaseModel):
 
     class Meta:
         table_name = "backfill_decision"
+
+
+MODELS = [BackfillApplication, BackfillImage, BackfillDecision]
