@@ -187,7 +187,7 @@ def test_learners_cannot_reach_the_review_pages(app, learner, year2015):
         assert learner_console.get(path).status_code == 403
         resp = learner.client.get(path, headers={"Authorization": f"Bearer {learner.token}"})
         assert resp.status_code == 403
-        assert "学员1" not in resp.get_data(as_text=True)
+        assert "JX2015-000123" not in resp.get_data(as_text=True)
     resp = learner_console.post(f"/staff/backfill/{application.id}/approve", {"confirmed": "1"})
     assert resp.status_code == 403
     assert BackfillApplication.get_by_id(application.id).state == "pending"
