@@ -78,3 +78,14 @@ def test_a_letter_pdf_over_two_pages_is_refused(app, learner):
     status, body = upload(learner, out.getvalue(), "scan.pdf", kind="letter")
     assert (status, body["message"]) == (422, "PDF 最多 2 页，请只上传签字的承诺书")
     assert stored_files(app) == []
+
+
+def test_uploads_are_limited_per_hour(app, learner):
+    from app.backfill import service
+
+    for n in range(service.UPLOADS_PER_HOUR):
+        status, body = upload(learner, b"not an image", f"x{n}.png")
+        assert status == 415, body
+    status, body = upload(learner, screenshot(), "ok.png")
+    assert status == 429 and body["message"].startswith("上传过于频繁，请 ") and body["message"].endswith(" 分钟后再试")
+    assert BackfillImage.select().count() == 0

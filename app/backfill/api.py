@@ -43,6 +43,7 @@ def take_file():
 def upload():
     """Upload one image (multipart field `file`; `kind=letter` also takes a PDF, one image per page)."""
     user = current_user()
+    service.count_upload(user)
     file = take_file()
     service.check_room(user, 1)
     pages = uploads.process(uploads.read_upload(file), allow_pdf=request.form.get("kind") == "letter")

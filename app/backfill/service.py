@@ -16,6 +16,7 @@ from app.storage import storage
 
 log = logging.getLogger(__name__)
 MAX_IMAGES = 5
+UPLOADS_PER_HOUR = 60
 REVIEW_WORKING_DAYS = 3
 STATE_TEXT = {"pending": "待审核", "approved": "已通过", "rejected": "未通过"}
 KIND_TEXT = {"proof": "缴费凭证", "letter": "缴费承诺书"}
@@ -98,6 +99,15 @@ def store_pages(user, pages):
 
 def unattached_count(user):
     return BackfillImage.select().where(BackfillImage.user == user.id, BackfillImage.application.is_null()).count()
+
+
+def count_upload(user):
+    """Uploads per learner and hour are limited (each file is decoded and re-encoded), counted before reading."""
+    from app import ratelimit
+
+    count, left = ratelimit.hit(f"backfill:uploads:{user.id}", 3600)
+    if count > UPLOADS_PER_HOUR:
+        raise ApiError(f"上传过于频繁，请 {ratelimit.minutes(left)} 分钟后再试", status=429)
 
 
 def check_room(user, adding, attached=0):

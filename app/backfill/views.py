@@ -40,6 +40,7 @@ def submit_form(user, project):
     kind = form.get("kind", "")
     fields = {k: form.get(k, "") for k in ("order_no", "payer", "paid_on", "platform")}
     service.clean_fields(kind, **fields)
+    service.count_upload(user)
     pages = []
     for file in _files():
         pages += uploads.process(uploads.read_upload(file), allow_pdf=kind == "letter")
@@ -71,7 +72,7 @@ def apply(project_id):
             flash(f"申请已提交，预计 {service.REVIEW_WORKING_DAYS} 个工作日内完成审核")
             return redirect(url_for("backfill.page"))
         except ApiError as err:
-            if err.status not in (404, 409, 413, 415, 422):
+            if err.status not in (404, 409, 413, 415, 422, 429):
                 raise
             error = err
     form = request.form if error else _prefill(existing)
