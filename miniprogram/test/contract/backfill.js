@@ -8,6 +8,7 @@
 // Prints "ok - step" lines, then "RESULT {json}"; exits non-zero on the first failure.
 const fs = require('fs')
 const {makeHttpWx} = require('./wx-http')
+const {check, stepper, finish} = require('./harness')
 
 const cfg = JSON.parse(fs.readFileSync(process.env.CONTRACT_CONFIG, 'utf8'))
 const phone = makeHttpWx({log: process.env.CONTRACT_VERBOSE ? (line) => console.error('  ' + line) : () => {}})
@@ -20,23 +21,7 @@ const auth = require('../../utils/auth')
 const backfill = require('../../utils/backfill')
 const backfillApi = require('../../api/backfill')
 
-function check(condition, message, detail) {
-  if (!condition) throw new Error(message + (detail === undefined ? '' : ': ' + JSON.stringify(detail)))
-}
-
-async function step(name, fn) {
-  try {
-    const value = await fn()
-    console.log(`ok - ${name}`)
-    return value
-  } catch (error) {
-    console.log(`not ok - ${name}: ${error && error.stack ? error.stack : JSON.stringify(error)}`)
-    const last = phone.record.requests.slice(-4).map((r) => `${r.method} ${r.url} → ${r.status || r.error} ` +
-      JSON.stringify(r.answer || '').slice(0, 300))
-    console.log('# last requests:\n# ' + last.join('\n# '))
-    throw error
-  }
-}
+const step = stepper(phone)
 
 async function main() {
   const summary = {}
@@ -84,7 +69,4 @@ async function main() {
   return summary
 }
 
-main().then((summary) => {
-  console.log('RESULT ' + JSON.stringify(summary))
-  process.exit(0)
-}, () => process.exit(1))
+finish(main)
