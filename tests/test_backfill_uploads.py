@@ -89,3 +89,16 @@ def test_uploads_are_limited_per_hour(app, learner):
     status, body = upload(learner, screenshot(), "ok.png")
     assert status == 429 and body["message"].startswith("上传过于频繁，请 ") and body["message"].endswith(" 分钟后再试")
     assert BackfillImage.select().count() == 0
+
+
+def test_images_never_sent_are_deleted_after_a_week(app, learner):
+    import datetime
+
+    from app.periodic import purge_backfill_uploads
+
+    old, fresh = (upload(learner, screenshot(f"p{n}"), f"p{n}.png")[1]["data"][0]["id"] for n in range(2))
+    BackfillImage.update(created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+                         - datetime.timedelta(days=8)).where(BackfillImage.id == old).execute()
+    assert len(stored_files(app)) == 2
+    assert purge_backfill_uploads() == 1
+    assert [i.id for i in BackfillImage.select()] == [fresh] and len(stored_files(app)) == 1

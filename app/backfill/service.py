@@ -17,6 +17,7 @@ from app.storage import storage
 log = logging.getLogger(__name__)
 MAX_IMAGES = 5
 UPLOADS_PER_HOUR = 60
+ABANDONED_DAYS = 7  # images uploaded but never sent are deleted after this
 REVIEW_WORKING_DAYS = 3
 STATE_TEXT = {"pending": "待审核", "approved": "已通过", "rejected": "未通过"}
 KIND_TEXT = {"proof": "缴费凭证", "letter": "缴费承诺书"}
@@ -114,6 +115,16 @@ def check_room(user, adding, attached=0):
     """Refuse an upload that would give the learner more than MAX_IMAGES images to send."""
     if unattached_count(user) + attached + adding > MAX_IMAGES:
         raise ApiError(f"每份申请最多 {MAX_IMAGES} 张图片，请先删除不需要的图片", status=422)
+
+
+def purge_abandoned(days=ABANDONED_DAYS):
+    """Delete images uploaded but never sent with an application, `days` after their upload."""
+    cutoff = utcnow() - datetime.timedelta(days=days)
+    stale = list(BackfillImage.select().where(BackfillImage.application.is_null(), BackfillImage.created_at < cutoff))
+    for image in stale:
+        storage().delete(image.key)
+        image.delete_instance()
+    return len(stale)
 
 
 def delete_image(user, image_id):
