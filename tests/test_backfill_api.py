@@ -45,6 +45,10 @@ def apply_with_screenshots(learner, project, count=2, **fields):
 
 
 def test_screenshots_approved_then_study_and_print_that_years_certificate(app, clock, learner, year2015, reviewer):
+    listed = next(p for p in learner.get("/projects")[1]["data"] if p["id"] == year2015.id)
+    assert (listed["year"], listed["grant_only"], listed["on_sale"]) == (2015, True, False)
+    status, body = learner.post("/orders", {"project_id": year2015.id, "invoice": {"choice": "later"}})
+    assert (status, body["message"]) == (422, "该培训项目当前不在销售期内")  # never sold
     status, body = learner.get("/backfill")
     year = next(y for y in body["data"]["years"] if y["year"] == 2015)
     assert (status, year["can_apply"], year["owned"], year["application"]) == (200, True, False, None)
