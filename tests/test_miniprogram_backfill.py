@@ -7,12 +7,14 @@ import subprocess
 
 from app.accounts import service
 from app.backfill.models import BackfillApplication, BackfillImage
-from tests.backfill_fixtures import earlier_year, executable, screenshot
+from app.learning.models import Enrollment
+from tests.backfill_fixtures import decide, earlier_year, executable, screenshot
 from tests.test_miniprogram_contract import MINIPROGRAM, RUN_TIMEOUT, node_binary
+from tests.staff_fixtures import make_staff_member
 from tests.test_pay_gateway import make_user
 
 
-def test_a_backfill_application_from_the_miniprogram(app, live_server, sandbox, tmp_path, engine):
+def test_a_backfill_application_from_the_miniprogram(app, live_server, sandbox, sandbox_api, drain, tmp_path, engine):
     project = earlier_year(2015)
     learner = make_user(31, name="小程序学员")
     paths = []
@@ -43,3 +45,12 @@ def test_a_backfill_application_from_the_miniprogram(app, live_server, sandbox, 
     images = list(BackfillImage.select().where(BackfillImage.application == application.id))
     assert len(images) == 2 and all(i.key.endswith(".jpg") for i in images)
     assert BackfillImage.select().count() == 2  # the refused executable left nothing behind
+
+    # The reviewer approves: the learner's subscribe message reaches the mini-program through WeChat.
+    reviewer = make_staff_member(app, ("reviewer",), i=941)
+    assert decide(reviewer, application.id, "approve").status_code == 302
+    drain()
+    [sent] = [m for m in sandbox_api.get("/messages?kind=subscribe") if m["template_name"] == "backfill_decided"]
+    assert sent["data"]["thing1"]["value"] == "2015年公需科目" and sent["data"]["phrase2"]["value"] == "已通过"
+    assert sent["page"] == "pages/backfill/backfill"
+    assert Enrollment.get(Enrollment.user == learner.id).source == "backfill"

@@ -20,6 +20,7 @@ env.configure({baseUrl: cfg.base_url, sandboxUrl: cfg.sandbox_url})
 const auth = require('../../utils/auth')
 const backfill = require('../../utils/backfill')
 const backfillApi = require('../../api/backfill')
+const subscribe = require('../../utils/subscribe')
 
 const step = stepper(phone)
 
@@ -54,6 +55,8 @@ async function main() {
   })
 
   await step('the application is sent and shows its state and expected review date', async () => {
+    const accepted = await subscribe.askFor('backfillSent')  // as the page does on 提交申请
+    check(accepted.length === 1 && accepted[0] === 'backfill_decided', 'the decision message accepted', accepted)
     const form = {order_no: 'MP2015-778899', payer: '小程序学员', paid_on: '2015-09-01', platform: '某继续教育网'}
     const sent = await backfillApi.apply(backfill.applicationBody(year.project_id, 'proof', form,
       images.map((i) => i.id)))
