@@ -77,6 +77,10 @@ def test_screenshots_approved_then_watch_and_print(app, live_server, browser, re
     phone.click("#submit")
     year = phone.locator("#backfill-years [data-year='2015']")
     expect(year.locator(".tag")).to_have_text("待审核")
+    expect(year.locator("a")).to_have_count(0)  # nothing more to send while it is reviewed
+    phone.goto(f"{live_server}/backfill/{project.id}/apply")
+    expect(phone.locator(".toptips.ok", has_text="正在审核中，请等待审核结果")).to_be_visible()
+    assert phone.url == live_server + "/backfill"
     due = BackfillApplication.get().due_on.isoformat()
     expect(year).to_contain_text(f"预计 {due} 前审核完毕")
     phone.screenshot(path=str(shots / f"backfill-pending-390-{engine}.png"), full_page=True)

@@ -64,6 +64,9 @@ def apply(project_id):
     project = service.grant_only_project(project_id)
     existing = BackfillApplication.get_or_none(BackfillApplication.user == user.id,
                                                BackfillApplication.project == project.id)
+    if request.method == "GET" and existing is not None and existing.state != "rejected":
+        flash("该年度的补学申请" + ("已通过" if existing.state == "approved" else "正在审核中，请等待审核结果"))
+        return redirect(url_for("backfill.page"))
     error = None
     if request.method == "POST":
         try:
