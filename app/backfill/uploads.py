@@ -82,6 +82,8 @@ def reencode(data, expected=None):
                 raise ApiError("图片像素过多（超过 4000 万像素），请缩小后重新上传", status=422)
             if min(width, height) < MIN_SIDE:
                 raise ApiError("图片太小，看不清内容，请上传清晰的原图或截图", status=422)
+            if image.format == "JPEG":
+                image.draft("RGB", (MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE))  # decode at a reduced scale when possible
             image.load()
         except ApiError:
             raise
