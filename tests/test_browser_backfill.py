@@ -21,6 +21,13 @@ PHONE = {"width": 390, "height": 844}
 PC = {"width": 1366, "height": 900}
 
 
+def csp_watch(page):
+    """Console errors about the Content Security Policy (inline styles or scripts) seen on this page."""
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    return problems
+
+
 def files(tmp_path, count, prefix="shot"):
     paths = []
     for n in range(count):
@@ -33,11 +40,12 @@ def files(tmp_path, count, prefix="shot"):
 def reviewer_page(app, browser, live_server):
     make_staff_member(app, ("reviewer",), i=931, name="审核员丙")
     pc = browser.new_context(viewport=PC).new_page()
+    problems = csp_watch(pc)
     pc.goto(live_server + "/login")
     pc.fill("#f-username", "staff931")
     pc.fill("#f-password", "Secret123")
     pc.click("#submit")
-    return pc
+    return pc, problems
 
 
 def review(pc, live_server, action, reason_code=None, reason=""):
@@ -56,6 +64,7 @@ def test_screenshots_approved_then_watch_and_print(app, live_server, browser, re
     project = earlier_year(2015, chapters=((12,),), course_hours=30)
     orgs.add_unit("重庆示范建筑设计研究院（演示）", "500103")
     phone = browser.new_context(viewport=PHONE).new_page()
+    csp = csp_watch(phone)
     _login(phone, live_server, registered["mobile"])
     phone.goto(f"{live_server}/projects/{project.id}")
     phone.click("#apply-backfill")
@@ -86,7 +95,7 @@ def test_screenshots_approved_then_watch_and_print(app, live_server, browser, re
     phone.screenshot(path=str(shots / f"backfill-pending-390-{engine}.png"), full_page=True)
     no_sideways_scroll(phone)
 
-    pc = reviewer_page(app, browser, live_server)
+    pc, pc_csp = reviewer_page(app, browser, live_server)
     pc.goto(live_server + "/staff/backfill/")
     expect(pc.locator("#backfill-queue")).to_contain_text("张三")
     pc.click("#backfill-queue tbody a")
@@ -125,11 +134,13 @@ def test_screenshots_approved_then_watch_and_print(app, live_server, browser, re
     expect(plan).to_have_attribute("data-state", "issued")
     assert Certificate.get().number.startswith("CE2015-")
     phone.screenshot(path=str(shots / f"backfill-certificate-390-{engine}.png"), full_page=True)
+    assert csp == [] and pc_csp == []
 
 
 def test_letter_rejected_corrected_and_approved(app, live_server, browser, registered, shots, engine, tmp_path):
     project = earlier_year(2013)
     phone = browser.new_context(viewport=PHONE).new_page()
+    csp = csp_watch(phone)
     _login(phone, live_server, registered["mobile"])
     phone.goto(live_server + "/")
     card = phone.locator(f"#catalogue [data-project='{project.id}']")
@@ -153,7 +164,7 @@ def test_letter_rejected_corrected_and_approved(app, live_server, browser, regis
     year = phone.locator("#backfill-years [data-year='2013']")
     expect(year.locator(".tag")).to_have_text("待审核")
 
-    pc = reviewer_page(app, browser, live_server)
+    pc, pc_csp = reviewer_page(app, browser, live_server)
     review(pc, live_server, "reject", "not_signed", "签名处空白")
     phone.goto(live_server + "/backfill")
     expect(year.locator(".tag")).to_have_text("未通过")
@@ -172,3 +183,4 @@ def test_letter_rejected_corrected_and_approved(app, live_server, browser, regis
     expect(year.locator(".tag")).to_have_text("已开通")
     assert (Enrollment.get().project_id, Enrollment.get().source) == (project.id, "backfill")
     assert BackfillApplication.get().submissions == 2
+    assert csp == [] and pc_csp == []
