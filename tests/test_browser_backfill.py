@@ -98,6 +98,7 @@ def test_screenshots_approved_then_watch_and_print(app, live_server, browser, re
     pc, pc_csp = reviewer_page(app, browser, live_server)
     pc.goto(live_server + "/staff/backfill/")
     expect(pc.locator("#backfill-queue")).to_contain_text("张三")
+    pc.screenshot(path=str(shots / f"backfill-queue-1366-{engine}.png"), full_page=True)
     pc.click("#backfill-queue tbody a")
     images = pc.locator("#backfill-images img")
     expect(images).to_have_count(2)
