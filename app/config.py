@@ -100,10 +100,28 @@ class Config:
         self.CONTACT_BACKFILL_MAIL = e.get("CONTACT_BACKFILL_MAIL", "cqgxkm@cqhrsp.com")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._topology(e)
         self._mail(e)
         self._certificates(e)
         self._wechat(e)
         self.TESTING = False
+
+    def _topology(self, e):
+        """Several nodes: Redis Sentinel, the workers' queues and RQ's maintenance, the durable job outbox."""
+        # "host:port,host:port": ask these sentinels for the primary named REDIS_SENTINEL_MASTER
+        # (REDIS_URL then only gives the database number); empty: REDIS_URL alone.
+        self.REDIS_SENTINELS = e.get("REDIS_SENTINELS", "")
+        self.REDIS_SENTINEL_MASTER = e.get("REDIS_SENTINEL_MASTER", "ce-primary")
+        self.REDIS_FAILOVER_RETRIES = _int("REDIS_FAILOVER_RETRIES", 20)
+        # Queues a worker listens to, comma-separated, in priority order (`jobs worker --queue` overrides).
+        self.WORKER_QUEUES = e.get("WORKER_QUEUES", "")
+        # RQ re-runs a dead worker's jobs in its maintenance pass; a job is abandoned once its worker
+        # has not reported for the monitoring interval plus 60 s.
+        self.RQ_MAINTENANCE_INTERVAL = _int("RQ_MAINTENANCE_INTERVAL", 600)
+        self.RQ_JOB_MONITORING_INTERVAL = _int("RQ_JOB_MONITORING_INTERVAL", 30)
+        # Durable jobs (app/jobs/durable.py): rows not done this long after their last queuing are queued again.
+        self.DURABLE_JOB_GRACE_SECONDS = _int("DURABLE_JOB_GRACE_SECONDS", 120)
+        self.DURABLE_SWEEP_SECONDS = _int("DURABLE_SWEEP_SECONDS", 30)
 
     def _mail(self, e):
         """Outgoing mail (app/mail): an SMTP relay; development uses scripts/dev's local aiosmtpd server."""

@@ -35,3 +35,11 @@ def reconcile_trade_bill():
     from app.finance.reconcile import reconcile_yesterday
 
     return reconcile_yesterday()
+
+
+@periodic("durable-jobs-sweep", lambda cfg: cfg["DURABLE_SWEEP_SECONDS"])
+def sweep_durable_jobs():
+    """Queue again the durable jobs (after-paid, messages) that are not done a grace period after queuing."""
+    from app.jobs.durable import sweep
+
+    return sweep()
