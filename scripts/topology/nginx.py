@@ -26,6 +26,8 @@ http {{
     upstream ce_app {{
 {servers}
         keepalive 64;
+        keepalive_timeout 60s;  # below gunicorn's --keep-alive (75 s): nginx never reuses a connection
+                                # the node is closing
     }}
 
     server {{
@@ -68,7 +70,7 @@ http {{
 def render(cluster):
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         cluster.path("nginx-tmp", sub).mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=3s;" for p in cluster.web_ports)
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in cluster.web_ports)
     access = os.environ.get("CLUSTER_NGINX_ACCESS_LOG", "off")
     conf = TEMPLATE.format(
         user="user root;\n" if os.geteuid() == 0 else "", worker_processes=os.environ.get("CLUSTER_NGINX_WORKERS", "1"),

@@ -19,6 +19,23 @@ def identity(i):
     return rules.clean_id_number(first17 + rules.check_digit(first17)), rules.clean_mobile(f"137{i:08d}")
 
 
+def bind_wechat(cfg, user, nickname):
+    """A WeChat user at the sandbox following the official account, bound to the learner (messages go there)."""
+    import requests
+
+    from app.db import utcnow
+    from app.wechat.models import WechatIdentity
+
+    if WechatIdentity.get_or_none(WechatIdentity.user == user.id) is not None:
+        return
+    made = requests.post(cfg["WECHAT_SANDBOX_URL"] + "/_sandbox/users", json={"nickname": nickname}, timeout=10)
+    made.raise_for_status()
+    wx = made.json()
+    WechatIdentity.create(user=user.id, app_kind="mp", appid=cfg["WECHAT_MP_APPID"], unionid=wx["unionid"],
+                          openid=wx["openids"][cfg["WECHAT_MP_APPID"]], nickname=nickname, subscribed=True,
+                          bound_at=utcnow())
+
+
 def seed(cluster, learners):
     """Create `learners` learners (once each); returns and writes CLUSTER_DIR/learners.json."""
     os.environ.update(cluster.app_env())
@@ -60,6 +77,7 @@ def seed(cluster, learners):
             if certs.valid_certificate(user.id, printed.id) is None:
                 certs.save_profile(user, printed.id, True, unit_id=unit.id)
             cert, _ = certs.issue(user, printed.id)
+            bind_wechat(app.config, user, f"load{i}")
             rows.append({"username": f"load{i}", "mobile": mobile, "certificate": cert.number})
     data = {"password": PASSWORD, "chapter_id": chapter.id, "chapter_seconds": CHAPTER_SECONDS,
             "buy_project_id": on_sale.id, "learners": rows}
