@@ -77,9 +77,12 @@ class Config:
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
         # Learning: heartbeats and anti-idle prompts (see app/learning/playback.py).
-        self.LEARNING_HEARTBEAT_SECONDS = _int("LEARNING_HEARTBEAT_SECONDS", 5)
+        # Production reports every 15 s and credits a silence of up to 60 s (docs/capacity.md: a closed
+        # page loses at most one interval; 200,000 learners send about 13,000 heartbeats a second).
+        production = self.APP_ENV == "production"
+        self.LEARNING_HEARTBEAT_SECONDS = _int("LEARNING_HEARTBEAT_SECONDS", 15 if production else 5)
         self.LEARNING_TOLERANCE_MS = _int("LEARNING_TOLERANCE_MS", 1000)
-        self.LEARNING_MAX_GAP_SECONDS = _int("LEARNING_MAX_GAP_SECONDS", 30)
+        self.LEARNING_MAX_GAP_SECONDS = _int("LEARNING_MAX_GAP_SECONDS", 60 if production else 30)
         self.LEARNING_COMPLETE_TOLERANCE = _int("LEARNING_COMPLETE_TOLERANCE", 2)
         self.LEARNING_PROMPT_MIN_SECONDS = _int("LEARNING_PROMPT_MIN_SECONDS", 180)
         self.LEARNING_PROMPT_MAX_SECONDS = _int("LEARNING_PROMPT_MAX_SECONDS", 420)
@@ -277,6 +280,9 @@ def _deployment_problems(cfg):
     if str(cfg.get("MAIL_SMTP_HOST", "")) in ("", "127.0.0.1", "localhost") or cfg.get("MAIL_FROM", "").endswith(
             "@localhost"):
         problems.append("MAIL_SMTP_HOST and MAIL_FROM must name the real mail relay and sender in production")
+    if int(cfg.get("LEARNING_MAX_GAP_SECONDS") or 0) < 2 * int(cfg.get("LEARNING_HEARTBEAT_SECONDS") or 0):
+        problems.append("LEARNING_MAX_GAP_SECONDS must be at least twice LEARNING_HEARTBEAT_SECONDS "
+                        "(one lost heartbeat must not cost the learner the time it covered)")
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
     return problems

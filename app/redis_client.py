@@ -44,7 +44,8 @@ def connect(config, decode_responses=True):
     if not sentinels:
         return redis.Redis.from_url(config["REDIS_URL"], decode_responses=decode_responses, health_check_interval=30)
     timeout = float(config.get("REDIS_SOCKET_TIMEOUT") or 5)
-    retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), int(config.get("REDIS_FAILOVER_RETRIES") or 20))
+    retries = config.get("REDIS_FAILOVER_RETRIES")
+    retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), 20 if retries is None else int(retries))
     db = int((urlsplit(config.get("REDIS_URL") or "").path or "/0").strip("/") or 0)
     sentinel = Sentinel(sentinels, socket_timeout=timeout, sentinel_kwargs={"socket_timeout": 1.0})
     return sentinel.master_for(config.get("REDIS_SENTINEL_MASTER") or "ce-primary", db=db,
