@@ -1,10 +1,12 @@
 """Benchmark: playback heartbeats under concurrent load, against a bare JSON endpoint.
 
-It measures two endpoints of the real production server (gunicorn, gthread worker, 2 workers x
-4 threads, as bench/bench_accounts.py) with wrk:
+It measures three endpoints of the real production server (gunicorn, gthread worker, 2 workers x
+4 threads, as bench/bench_accounts.py; the app of bench/floor_wsgi.py, which is wsgi.py's plus the
+floor) with wrk:
 
   GET  /api/v1/ping                the bare JSON answer: the baseline
-  POST /api/v1/learning/heartbeat  bearer token, the account row, one Lua call in Redis
+  POST /api/v1/bench/floor         the floor: a bare endpoint plus one trivial EVALSHA
+  POST /api/v1/learning/heartbeat  bearer token (cached per worker for 3 s), one Lua call in Redis
 
 and prints, for each, the median requests/s, p50 and p99 latency over interleaved rounds, the
 heartbeat's throughput as a fraction of ping's in the same round, and the database work per
@@ -26,12 +28,13 @@ the hot path (auth, parsing, the Lua call, the events list) runs either way. Aft
 reads back from Redis what the sessions were credited (at most 1x of wall time each) and why
 heartbeats were clamped or rejected.
 
-Note: at the time of writing the ratio is about 0.2 on a 2-CPU machine, with no database write per
-heartbeat. Profiled in-process, the database dominates the heartbeat, although it only reads: two
-PostgreSQL round trips per request (playhouse's pool runs SELECT 1 on every checkout; then
-current_user() loads the whole account row, whose SQL peewee builds in Python each time), about 55-60%
-of the time; then two Redis round trips (the bearer token, the Lua call). Served by a copy of wsgi.py
-that caches the account row per worker and skips the pool's check, the same bench gives about 0.45.
+Note: one run on 2 shared CPUs (3 rounds of 5 s) gave, with redis-py's own reply parser: heartbeat
+0.350 of ping, floor 0.516, heartbeat/floor 0.678, heartbeat p99 1.43x ping's; with hiredis (now in
+requirements.txt): heartbeat 0.378, floor 0.564, heartbeat/floor 0.669, p99 1.69x. The heartbeat makes
+one Redis round trip and no database write. Profiled in-process (the Flask test client, cProfile), a
+heartbeat costs what the floor costs (651 us each against ping's 443 us); the Python around the Lua
+call (parsing, the cached token, the envelope) is under 0.1 ms. heartbeat.lua itself takes 40-75 us in
+Redis (INFO commandstats) against a few us for the floor's script, which is the gap under wrk.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis

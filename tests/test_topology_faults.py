@@ -5,7 +5,6 @@ credited beyond real time or twice, at most one flush interval of watching is lo
 settled and every durable job (after-paid, messages) done, the killed job re-run. Prints the figures.
 """
 import json
-import signal
 import threading
 import time
 
@@ -96,8 +95,7 @@ def test_kill_a_node_a_worker_and_the_redis_primary_under_load(topology):
     assert [learner.error for learner in learners] == [None] * LEARNERS
     summary = stats.summary()
     assert {kind: row["lost"] for kind, row in summary.items()} == {kind: 0 for kind in summary}
-    assert {kind: row["5xx"] - stats.retried[kind] for kind, row in summary.items() if row["5xx"]} == \
-        {kind: min(0, row["5xx"] - stats.retried[kind]) for kind, row in summary.items() if row["5xx"]}
+    assert [kind for kind, row in summary.items() if row["5xx"] > stats.retried[kind]] == []  # each 5xx a 502-504
     r = topology.redis()
     topology.wait("the last learning flush", lambda: r.scard("learn:dirty") == 0, 3 * FLUSH_SECONDS)
     time.sleep(1)
@@ -137,4 +135,3 @@ def test_kill_a_node_a_worker_and_the_redis_primary_under_load(topology):
     figures["client_retries"] = dict(stats.retried)
     figures["notes"] = dict(stats.notes)
     print("\nTOPOLOGY FAULTS " + json.dumps(figures, ensure_ascii=False, indent=1))
-    assert signal.SIGKILL  # the faults above were real kill -9s (procs.kill_group's default)
