@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+import requests
 
 from tests.topology_fixtures import start, stop
 
@@ -27,6 +28,30 @@ def topology(tmp_path_factory):
         "LEARNING_HEARTBEAT_SECONDS": str(HEARTBEAT), "LEARNING_MAX_GAP_SECONDS": str(4 * HEARTBEAT)})
     yield running
     stop(running.cluster, saved)
+
+
+def test_sessions_tokens_rate_limits_and_files_work_whichever_node_answers(topology):
+    cluster, row = topology.cluster, topology.seeded["learners"][0]
+    node_a, node_b = (f"http://127.0.0.1:{port}" for port in cluster.web_ports)
+    browser = requests.Session()  # an H5 session cookie made by node A, used at node B
+    login = browser.post(node_a + "/api/v1/auth/login", json={"username": row["mobile"],
+                                                                "password": topology.seeded["password"]})
+    assert login.status_code == 200
+    me = browser.get(node_b + "/api/v1/me")
+    assert (me.status_code, me.json()["data"]["username"]) == (200, row["username"])
+    token = requests.post(node_b + "/api/v1/auth/login?token=1", json={
+        "username": row["mobile"], "password": topology.seeded["password"]}).json()["data"]["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    pdfs = [requests.get(f"{node}/api/v1/certificates/{row['certificate']}/pdf", headers=bearer)
+            for node in (node_a, node_b)]  # the signed PDF in the S3 store, written once at issue
+    assert [p.status_code for p in pdfs] == [200, 200]
+    assert pdfs[0].content == pdfs[1].content and pdfs[0].content.startswith(b"%PDF")
+    wrong = {"username": "13800000002", "password": "Wrong-password-1"}  # 李四 (demo), not a load learner
+    answers = [requests.post((node_a, node_b)[i % 2] + "/api/v1/auth/login", json=wrong).status_code
+               for i in range(4)]
+    assert answers == [401] * 4  # free failures, counted in Redis whichever node saw them
+    locked = [requests.post(node + "/api/v1/auth/login", json=wrong) for node in (node_a, node_b)]
+    assert [(r.status_code, r.json()["code"]) for r in locked] == [(423, "locked")] * 2  # the 5th, then a wait
 
 
 def test_the_rush_smoke_run_has_no_failure_and_credits_no_more_than_real_time(topology, tmp_path):
