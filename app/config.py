@@ -77,9 +77,7 @@ class Config:
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
         # Learning: heartbeats and anti-idle prompts (see app/learning/playback.py).
-        # Production reports every 15 s and credits a silence of up to 60 s (docs/capacity.md: a closed
-        # page loses at most one interval; 200,000 learners send about 13,000 heartbeats a second).
-        production = self.APP_ENV == "production"
+        production = self.APP_ENV == "production"  # every 15 s, a silence of up to 60 s: docs/capacity.md
         self.LEARNING_HEARTBEAT_SECONDS = _int("LEARNING_HEARTBEAT_SECONDS", 15 if production else 5)
         self.LEARNING_TOLERANCE_MS = _int("LEARNING_TOLERANCE_MS", 1000)
         self.LEARNING_MAX_GAP_SECONDS = _int("LEARNING_MAX_GAP_SECONDS", 60 if production else 30)
@@ -110,19 +108,14 @@ class Config:
         self.TESTING = False
 
     def _topology(self, e):
-        """Several nodes: Redis Sentinel, the workers' queues and RQ's maintenance, the durable job outbox."""
-        # "host:port,host:port": ask these sentinels for the primary named REDIS_SENTINEL_MASTER
-        # (REDIS_URL then only gives the database number); empty: REDIS_URL alone.
+        """Several nodes (README, "Production topology"): Redis Sentinel ("host:port,…"; REDIS_URL then only
+        names the database), workers' queues, RQ's maintenance pass, the durable job outbox."""
         self.REDIS_SENTINELS = e.get("REDIS_SENTINELS", "")
         self.REDIS_SENTINEL_MASTER = e.get("REDIS_SENTINEL_MASTER", "ce-primary")
         self.REDIS_FAILOVER_RETRIES = _int("REDIS_FAILOVER_RETRIES", 20)
-        # Queues a worker listens to, comma-separated, in priority order (`jobs worker --queue` overrides).
-        self.WORKER_QUEUES = e.get("WORKER_QUEUES", "")
-        # RQ re-runs a dead worker's jobs in its maintenance pass; a job is abandoned once its worker
-        # has not reported for the monitoring interval plus 60 s.
+        self.WORKER_QUEUES = e.get("WORKER_QUEUES", "")  # comma-separated; empty: QUEUE_NAME
         self.RQ_MAINTENANCE_INTERVAL = _int("RQ_MAINTENANCE_INTERVAL", 600)
-        self.RQ_JOB_MONITORING_INTERVAL = _int("RQ_JOB_MONITORING_INTERVAL", 30)
-        # Durable jobs (app/jobs/durable.py): rows not done this long after their last queuing are queued again.
+        self.RQ_JOB_MONITORING_INTERVAL = _int("RQ_JOB_MONITORING_INTERVAL", 30)  # abandoned after this + 60 s
         self.DURABLE_JOB_GRACE_SECONDS = _int("DURABLE_JOB_GRACE_SECONDS", 120)
         self.DURABLE_SWEEP_SECONDS = _int("DURABLE_SWEEP_SECONDS", 30)
 
