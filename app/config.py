@@ -77,9 +77,10 @@ class Config:
         self.QUEUE_NAME = e.get("QUEUE_NAME", "default")
         self.JOB_RETRY = e.get("JOB_RETRY", "10,30,120,600")
         # Learning: heartbeats and anti-idle prompts (see app/learning/playback.py).
-        self.LEARNING_HEARTBEAT_SECONDS = _int("LEARNING_HEARTBEAT_SECONDS", 5)
+        production = self.APP_ENV == "production"  # every 15 s, a silence of up to 60 s: docs/capacity.md
+        self.LEARNING_HEARTBEAT_SECONDS = _int("LEARNING_HEARTBEAT_SECONDS", 15 if production else 5)
         self.LEARNING_TOLERANCE_MS = _int("LEARNING_TOLERANCE_MS", 1000)
-        self.LEARNING_MAX_GAP_SECONDS = _int("LEARNING_MAX_GAP_SECONDS", 30)
+        self.LEARNING_MAX_GAP_SECONDS = _int("LEARNING_MAX_GAP_SECONDS", 60 if production else 30)
         self.LEARNING_COMPLETE_TOLERANCE = _int("LEARNING_COMPLETE_TOLERANCE", 2)
         self.LEARNING_PROMPT_MIN_SECONDS = _int("LEARNING_PROMPT_MIN_SECONDS", 180)
         self.LEARNING_PROMPT_MAX_SECONDS = _int("LEARNING_PROMPT_MAX_SECONDS", 420)
@@ -100,10 +101,23 @@ class Config:
         self.CONTACT_BACKFILL_MAIL = e.get("CONTACT_BACKFILL_MAIL", "cqgxkm@cqhrsp.com")
         self.CONTACT_HOURS = e.get("CONTACT_HOURS", "工作日 9:00-17:30")
         self.PLATFORM_NAME = e.get("PLATFORM_NAME", "专业技术人员继续教育公需科目学习平台")
+        self._topology(e)
         self._mail(e)
         self._certificates(e)
         self._wechat(e)
         self.TESTING = False
+
+    def _topology(self, e):
+        """Several nodes (README, "Production topology"): Redis Sentinel ("host:port,…"; REDIS_URL then only
+        names the database), workers' queues, RQ's maintenance pass, the durable job outbox."""
+        self.REDIS_SENTINELS = e.get("REDIS_SENTINELS", "")
+        self.REDIS_SENTINEL_MASTER = e.get("REDIS_SENTINEL_MASTER", "ce-primary")
+        self.REDIS_FAILOVER_RETRIES = _int("REDIS_FAILOVER_RETRIES", 20)
+        self.WORKER_QUEUES = e.get("WORKER_QUEUES", "")  # comma-separated; empty: QUEUE_NAME
+        self.RQ_MAINTENANCE_INTERVAL = _int("RQ_MAINTENANCE_INTERVAL", 600)
+        self.RQ_JOB_MONITORING_INTERVAL = _int("RQ_JOB_MONITORING_INTERVAL", 30)  # abandoned after this + 60 s
+        self.DURABLE_JOB_GRACE_SECONDS = _int("DURABLE_JOB_GRACE_SECONDS", 120)
+        self.DURABLE_SWEEP_SECONDS = _int("DURABLE_SWEEP_SECONDS", 30)
 
     def _mail(self, e):
         """Outgoing mail (app/mail): an SMTP relay; development uses scripts/dev's local aiosmtpd server."""
@@ -259,6 +273,9 @@ def _deployment_problems(cfg):
     if str(cfg.get("MAIL_SMTP_HOST", "")) in ("", "127.0.0.1", "localhost") or cfg.get("MAIL_FROM", "").endswith(
             "@localhost"):
         problems.append("MAIL_SMTP_HOST and MAIL_FROM must name the real mail relay and sender in production")
+    if int(cfg.get("LEARNING_MAX_GAP_SECONDS") or 0) < 2 * int(cfg.get("LEARNING_HEARTBEAT_SECONDS") or 0):
+        problems.append("LEARNING_MAX_GAP_SECONDS must be at least twice LEARNING_HEARTBEAT_SECONDS "
+                        "(one lost heartbeat must not cost the learner the time it covered)")
     if not cfg.get("SESSION_COOKIE_SECURE"):
         problems.append("SESSION_COOKIE_SECURE must be on in production (HTTPS only)")
     return problems

@@ -21,7 +21,7 @@ periodic("close-expired-orders", 60)(settle.close_expired_orders)  # past expire
 periodic("settle-processing-refunds", 60)(refunds.settle_processing_refunds)  # refunds still processing: query
 
 
-@periodic("learning-flush", 10)
+@periodic("learning-flush", lambda cfg: cfg["LEARNING_FLUSH_SECONDS"])
 def flush_learning():
     """Fold heartbeats from Redis into the database (at most this interval of watching is at risk)."""
     from app.learning.flush import flush_dirty
@@ -43,3 +43,11 @@ def purge_backfill_uploads():
     from app.backfill.service import purge_abandoned
 
     return purge_abandoned()
+
+
+@periodic("durable-jobs-sweep", lambda cfg: cfg["DURABLE_SWEEP_SECONDS"])
+def sweep_durable_jobs():
+    """Queue again the durable jobs (after-paid, messages) that are not done a grace period after queuing."""
+    from app.jobs.durable import sweep
+
+    return sweep()

@@ -1,20 +1,57 @@
-"""The Redis connection (sessions, rate limits, caches, job queue) and an embedded fallback."""
+"""The Redis connection (sessions, rate limits, caches, job queue) and an embedded fallback.
+
+One Redis URL, or Redis Sentinel when REDIS_SENTINELS is set ("host:port,host:port,…" with
+REDIS_SENTINEL_MASTER naming the monitored primary): every client of the app (sessions, tokens, rate
+limits, the learning scripts, RQ, the clock's locks) then asks the sentinels for the current primary
+and follows a failover. A command that meets a dropped or read-only connection during a failover is
+retried a few times with backoff while the sentinels promote the replica.
+"""
 import atexit
 import logging
 import os
 import signal
 import tempfile
+from urllib.parse import urlsplit
 
 import redis
 from flask import current_app
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 log = logging.getLogger(__name__)
+FAILOVER_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError)
 
 
 def init_app(app):
     """Build the client once, in the factory."""
-    app.extensions["redis"] = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True,
-                                                   health_check_interval=30)
+    app.extensions["redis"] = connect(app.config, decode_responses=True)
+
+
+def sentinel_addresses(value):
+    """"host:port,host:port" as [(host, port), …] (an empty value: none)."""
+    addresses = []
+    for part in (value or "").split(","):
+        host, _, port = part.strip().rpartition(":")
+        if part.strip():
+            addresses.append((host or "127.0.0.1", int(port)))
+    return addresses
+
+
+def connect(config, decode_responses=True):
+    """A client for the configured Redis: the Sentinel-managed primary or the plain URL."""
+    sentinels = sentinel_addresses(config.get("REDIS_SENTINELS"))
+    if not sentinels:
+        return redis.Redis.from_url(config["REDIS_URL"], decode_responses=decode_responses, health_check_interval=30)
+    timeout = float(config.get("REDIS_SOCKET_TIMEOUT") or 5)
+    retries = config.get("REDIS_FAILOVER_RETRIES")
+    retry = Retry(ExponentialBackoff(cap=1.0, base=0.05), 20 if retries is None else int(retries))
+    db = int((urlsplit(config.get("REDIS_URL") or "").path or "/0").strip("/") or 0)
+    sentinel = Sentinel(sentinels, socket_timeout=timeout, sentinel_kwargs={"socket_timeout": 1.0})
+    return sentinel.master_for(config.get("REDIS_SENTINEL_MASTER") or "ce-primary", db=db,
+                               decode_responses=decode_responses, socket_timeout=timeout,
+                               socket_connect_timeout=1.0, retry=retry, retry_on_error=list(FAILOVER_ERRORS),
+                               health_check_interval=30)
 
 
 def get_redis():

@@ -223,10 +223,12 @@ def stop_process(proc, timeout=35):
 
 
 @contextmanager
-def gunicorn_server(env, log_path):
-    """Run `gunicorn wsgi:app` on a free loopback port; yields its base URL."""
+def gunicorn_server(env, log_path, app_path="wsgi:app"):
+    """Run `gunicorn wsgi:app` (or `app_path`, found from the project root or bench/) on a free loopback port;
+    yields its base URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", *GUNICORN_ARGS, "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    cmd = [sys.executable, "-m", "gunicorn", *GUNICORN_ARGS, "--pythonpath", f"{ROOT},{ROOT / 'bench'}",
+           "--bind", f"127.0.0.1:{port}", app_path]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

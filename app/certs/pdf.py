@@ -190,18 +190,25 @@ def _shown(key, value):
     return str(value)
 
 
+# Any of the eight QR mask patterns is valid and every reader decodes it; choosing one skips qrcode's
+# search for the "best" (eight trial encodings with penalty scoring), a third of a certificate's time.
+QR_MASK = 2  # vertical stripes: no large same-colour blocks with this URL's byte-mode data
+
+
 def _qr(c, url):
     """The verification URL as a QR code, drawn as vector squares (sharp at any zoom or print size)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
     qr.add_data(url)
     qr.make(fit=True)
     matrix = qr.get_matrix()
     size = 96.0
     x0, y0 = 96, 120
-    cell = size / len(matrix)
     c.setFillColorRGB(1, 1, 1)
     c.rect(x0 - 6, y0 - 6, size + 12, size + 12, stroke=0, fill=1)
     c.setFillColorRGB(0, 0, 0)
+    c.saveState()
+    # Module units from the top-left corner: whole-number coordinates are written short and fast.
+    c.transform(size / len(matrix), 0, 0, -size / len(matrix), x0, y0 + size)
     path = c.beginPath()  # one path of horizontal runs: far fewer operators than a square per module
     for row, bits in enumerate(matrix):
         col = 0
@@ -210,10 +217,11 @@ def _qr(c, url):
                 start = col
                 while col < len(bits) and bits[col]:
                     col += 1
-                path.rect(x0 + start * cell, y0 + size - (row + 1) * cell, (col - start) * cell, cell)
+                path.rect(start, row, col - start, 1)
             else:
                 col += 1
     c.drawPath(path, stroke=0, fill=1)
+    c.restoreState()
     c.setFillColorRGB(*GREY)
     c.setFont(FONT, 9)
     c.drawCentredString(x0 + size / 2, y0 - 20, "微信扫码查验真伪")

@@ -5,7 +5,6 @@ database connection of its own (see `run_in_app`).
 """
 import logging
 
-import redis
 from flask import current_app
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -22,7 +21,9 @@ def retry_intervals():
 
 def init_app(app):
     # RQ stores pickled payloads: it needs a connection without response decoding.
-    conn = redis.Redis.from_url(app.config["REDIS_URL"], health_check_interval=30)
+    from app.redis_client import connect
+
+    conn = connect(app.config, decode_responses=False)
     app.extensions["rq_connection"] = conn
     app.extensions["queue"] = Queue(app.config["QUEUE_NAME"], connection=conn)
 

@@ -17,7 +17,7 @@ PERIODIC = []
 
 
 def periodic(name, seconds):
-    """Register a function to be enqueued every `seconds`."""
+    """Register a function to be enqueued every `seconds` (a number, or a function of the app's config)."""
 
     def decorator(func):
         PERIODIC.append((name, seconds, func))
@@ -33,7 +33,8 @@ def tick(now=None):
     now = time.time() if now is None else now
     r = get_redis()
     fired = []
-    for name, seconds, func in PERIODIC:
+    for name, period, func in PERIODIC:
+        seconds = period(current_app.config) if callable(period) else period  # a period may come from settings
         slot = int(now // seconds)
         if r.set(f"clock:{name}:{slot}", int(now), nx=True, ex=seconds * 2):
             enqueue(func, job_id=f"periodic-{name}-{slot}")

@@ -10,7 +10,7 @@ import time
 from flask import current_app
 
 from app.db import db, utcnow
-from app.jobs import enqueue
+from app.jobs import durable, enqueue
 from app.pay import gateway, orders
 from app.pay.models import Order
 
@@ -82,28 +82,28 @@ def apply_paid(order_no, txn, source):
     problem = payment_problem(order, txn)
     if problem:
         refuse(order, problem, source, _txn_summary(txn))
-    if order.status not in PAYABLE_STATES or not _mark_paid(order, txn):
+    after_paid = order.status in PAYABLE_STATES and _mark_paid(order, txn)
+    if not after_paid:
         return "duplicate"
     if order.status == "closed":
         log.warning("order %s was paid after it was closed: granted anyway, staff should check", order_no)
-    try:
-        enqueue(AFTER_PAID_JOB, order.id, job_id=f"after-paid-{order.id}")
-    except Exception:  # noqa: BLE001  (paid and committed: a queue problem must not undo it)
-        log.exception("order %s paid, but queuing its messages failed", order_no)
+    durable.enqueue_recorded(after_paid)  # recorded with the payment: the sweep re-queues it if this is lost
     log.info("order %s paid (%s)", order_no, source)
     return "paid"
 
 
 def _mark_paid(order, txn):
-    """The one state change: a conditional UPDATE plus the grants, in one transaction."""
+    """The one state change: a conditional UPDATE, the grants and the after-paid job's durable row, in one
+    transaction; returns that row (None when the order was not payable any more)."""
     now = utcnow()
     with db.atomic():
         changed = Order.update(status="paid", paid_at=_paid_at(txn), updated_at=now,
                                transaction_id=str(txn.get("transaction_id") or "")[:40]).where(
             Order.id == order.id, Order.status.in_(PAYABLE_STATES)).execute()
-        if changed:
-            orders.on_paid(Order.get_by_id(order.id))
-    return bool(changed)
+        if not changed:
+            return None
+        orders.on_paid(Order.get_by_id(order.id))
+        return durable.record(AFTER_PAID_JOB, order.id, key=f"after-paid-{order.id}")
 
 
 def mark_closed(order):

@@ -14,7 +14,7 @@ from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from app.db import db, utcnow
-from app.jobs import enqueue, retry_intervals
+from app.jobs import durable, retry_intervals
 from app.redis_client import get_redis
 from app.wechat.clients import mini_client, mp_client
 from app.wechat.models import WechatIdentity, WechatMessage, WechatMessageAttempt, WechatSubscription
@@ -82,10 +82,11 @@ def notify(event_key, user, name, values, url=None, page=None):
                                            openid=openid, payload=json.dumps(payload, ensure_ascii=False),
                                            status="pending" if kind else "skipped",
                                            last_error="" if kind else "no WeChat identity")
+            job = durable.record(send_message, message.id, key=f"wxmsg-{message.id}") if kind else None
     except peewee.IntegrityError:
-        message = WechatMessage.get(WechatMessage.event_key == event_key)
-    if message.status == "pending":
-        enqueue(send_message, message.id, job_id=f"wxmsg-{message.id}")
+        message, job = WechatMessage.get(WechatMessage.event_key == event_key), None
+    if job is not None:
+        durable.enqueue_recorded(job)  # recorded with the message: the sweep re-queues it if this is lost
     return message
 
 
@@ -93,7 +94,7 @@ def send_message(message_id):
     """Job: send one message once. Raises on transient errors so that the queue retries."""
     lock = get_redis().lock(f"wxmsg-lock:{message_id}", timeout=60, blocking_timeout=0)
     if not lock.acquire():
-        return "busy"  # another worker is sending it right now
+        return durable.BUSY  # another worker is sending it right now
     try:
         message = WechatMessage.get_by_id(message_id)
         if message.status != "pending":

@@ -7,10 +7,10 @@ Control endpoints for tests and developers live under /_sandbox/. It refuses to 
 
 Run it: `python -m app.wechat.sandbox --port 5001` (scripts/dev starts it for you).
 """
-import redis
 from flask import Flask
 
 from app.config import Config
+from app.redis_client import connect
 
 
 def create_sandbox_app(overrides=None):
@@ -22,7 +22,7 @@ def create_sandbox_app(overrides=None):
     app = Flask(__name__, template_folder="templates")
     app.config.update(settings)
     app.json.ensure_ascii = False
-    app.extensions["sandbox_redis"] = redis.Redis.from_url(settings["REDIS_URL"], decode_responses=True)
+    app.extensions["sandbox_redis"] = connect(settings, decode_responses=True)
 
     from app.wechat.sandbox import control, mp, pay, state
 
