@@ -83,11 +83,15 @@ def demo_seed():
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
-def jobs_worker(burst):
-    """Run a background worker on the job queue."""
+@click.option("--queue", "queue_name", default="default", show_default=True,
+              help="Which queue: default (QUEUE_NAME) or video (VIDEO_QUEUE_NAME, transcoding).")
+def jobs_worker(burst, queue_name):
+    """Run a background worker on one job queue."""
     from rq import Worker
 
-    worker = Worker([current_app.extensions["queue"]], connection=current_app.extensions["rq_connection"])
+    from app.jobs import named_queue
+
+    worker = Worker([named_queue(queue_name)], connection=current_app.extensions["rq_connection"])
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
