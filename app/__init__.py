@@ -136,6 +136,9 @@ def register_blueprints(app):
     staff.init_app(app)
     app.register_blueprint(finance_orders.bp)
     app.register_blueprint(finance_reconciliation.bp)
+    from app import content  # content, reports, announcements
+
+    content.init_app(app)
     register_error_handlers(app)
 
 

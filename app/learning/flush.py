@@ -151,9 +151,9 @@ def earned_hours(uid, project_id):
 
 def plan_complete(uid, project):
     """Every course complete and the hours reached."""
-    courses = Course.select().where(Course.project == project.id).count()
+    courses = Course.select().where(Course.project == project.id, Course.live()).count()
     done = (CourseCompletion.select().join(Course)
-            .where(CourseCompletion.user == uid, Course.project == project.id).count())
+            .where(CourseCompletion.user == uid, Course.project == project.id, Course.live()).count())
     return courses > 0 and done >= courses and earned_hours(uid, project.id) >= project.credit_hours
 
 

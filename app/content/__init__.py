@@ -1,0 +1,11 @@
+"""Content, reports and announcements: the staff console's editor of projects, courses, chapter videos and
+question banks; protected video links; the yearly reports; announcements on both fronts' home pages."""
+
+
+def init_app(app):
+    """Register the feature's blueprints (the staff sections register themselves when imported)."""
+    from app.api import API_PREFIX
+    from app.content import media
+
+    app.register_blueprint(media.bp)
+    app.register_blueprint(media.api, url_prefix=API_PREFIX)
