@@ -155,7 +155,6 @@ class Config:
         # Content (app/content): nginx's internal location for local files, the video queue and limits.
         self.STORAGE_ACCEL_PREFIX = e.get("STORAGE_ACCEL_PREFIX", "")
         self.VIDEO_QUEUE_NAME = e.get("VIDEO_QUEUE_NAME", self.QUEUE_NAME + "-video")
-        self.VIDEO_UPLOAD_LIMIT = _int("VIDEO_UPLOAD_LIMIT", 2 * 1024 ** 3)
         self.VIDEO_LINK_SECONDS = _int("VIDEO_LINK_SECONDS", 600)
 
     def _wechat(self, e):

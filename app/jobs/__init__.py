@@ -88,11 +88,12 @@ def _worker_app():
     return _app
 
 
-def drain(app, max_jobs=None):
-    """Run every queued job now in this process, against real Redis (tests, CLI)."""
+def drain(app, max_jobs=None, queue_name=None):
+    """Run every queued job now in this process, against real Redis (tests, CLI); `queue_name="video"` drains
+    the video queue instead of the main one."""
     from rq import SimpleWorker
 
     with app.app_context():
-        worker = SimpleWorker([app.extensions["queue"]], connection=app.extensions["rq_connection"])
+        worker = SimpleWorker([named_queue(queue_name)], connection=app.extensions["rq_connection"])
         # with_scheduler: jobs whose retry backoff has elapsed are queued again first.
         worker.work(burst=True, max_jobs=max_jobs, with_scheduler=True, logging_level="WARNING")
