@@ -140,6 +140,12 @@ def course_check(uid, course_id):
     course = Course.get_by_id(course_id)
     _, created = CourseCompletion.get_or_create(user=uid, course=course_id,
                                                 defaults={"credit_hours": course.credit_hours})
+    if created:  # the reports' per-enrollment summary (hours earned, completion)
+        Enrollment.update(hours_earned=Enrollment.hours_earned + course.credit_hours).where(
+            Enrollment.user == uid, Enrollment.project == course.project_id).execute()
+        if plan_complete(uid, Project.get_by_id(course.project_id)):
+            Enrollment.update(completed_at=utcnow()).where(Enrollment.user == uid, Enrollment.project == course.project_id,
+                                                           Enrollment.completed_at.is_null()).execute()
     return created
 
 

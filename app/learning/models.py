@@ -59,6 +59,10 @@ class Enrollment(BaseModel):
     started_at = peewee.DateTimeField(null=True)  # first learning activity
     certified_at = peewee.DateTimeField(null=True)  # certificate issued
     revoked_at = peewee.DateTimeField(null=True)
+    # For the yearly reports (one row per learner and plan): hours of the plan's completed courses, and when
+    # every course was complete with the hours reached (kept by app/learning/flush.py).
+    hours_earned = peewee.IntegerField(default=0)
+    completed_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "enrollment"
