@@ -5,9 +5,10 @@ question banks; protected video links; the yearly reports; announcements on both
 def init_app(app):
     """Register the feature's blueprints (the staff sections register themselves when imported)."""
     from app.api import API_PREFIX
-    from app.content import chapter_views, media, staff_views
+    from app.content import chapter_views, media, report_views, staff_views
 
     _ = chapter_views  # its routes join staff_views.bp
     app.register_blueprint(media.bp)
     app.register_blueprint(staff_views.bp)
+    app.register_blueprint(report_views.bp)
     app.register_blueprint(media.api, url_prefix=API_PREFIX)
