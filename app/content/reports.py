@@ -38,28 +38,21 @@ def _rows(sql, params):
 
 def learners(year, by="district"):
     """Enrolled, completed and hours per district (by="district") or per unit (by="unit")."""
+    key = "u.id, u.name" if by == "unit" else "u.district_code"
     sql = (
-        "SELECT m.unit_id, COUNT(*), SUM(CASE WHEN e.completed_at IS NOT NULL THEN 1 ELSE 0 END),"
-        " SUM(e.hours_earned)"
+        f"SELECT {key}, COUNT(*), SUM(CASE WHEN e.completed_at IS NOT NULL THEN 1 ELSE 0 END), SUM(e.hours_earned)"
         " FROM enrollment e JOIN project p ON p.id = e.project_id"
         " LEFT JOIN (SELECT user_id, MIN(unit_id) AS unit_id FROM unit_member WHERE year = %s GROUP BY user_id) m"
-        " ON m.user_id = e.user_id"
-        " WHERE p.year = %s AND e.status = 'active' GROUP BY m.unit_id")
-    per_unit = _rows(sql, (year, year))
-    units = {}
-    ids = [r[0] for r in per_unit if r[0] is not None]
-    if ids:
-        marks = ",".join(["%s"] * len(ids))
-        units = {uid: (name, code) for uid, name, code in
-                 _rows(f"SELECT id, name, district_code FROM unit WHERE id IN ({marks})", ids)}
+        " ON m.user_id = e.user_id LEFT JOIN unit u ON u.id = m.unit_id"
+        f" WHERE p.year = %s AND e.status = 'active' GROUP BY {key}")
     groups = {}
-    for unit_id, enrolled, completed, hours in per_unit:
-        if unit_id is None:
+    for *group, enrolled, completed, hours in _rows(sql, (year, year)):
+        if group[0] is None:
             label = NO_UNIT
         elif by == "unit":
-            label = units[unit_id][0]
+            label = group[1] if group[1] not in groups else f"{group[1]}（{group[0]}）"  # same-named units apart
         else:
-            label = district_name(units[unit_id][1]) or "未知区县"
+            label = district_name(group[0]) or "未知区县"
         row = groups.setdefault(label, [0, 0, 0])
         row[0] += enrolled
         row[1] += int(completed or 0)
