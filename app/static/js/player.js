@@ -115,7 +115,7 @@
       box.setAttribute('data-renewed', String(parseInt(box.getAttribute('data-renewed') || '0', 10) + 1));
     }).catch(function () { renewing = false; });
   }
-  function stale() { return linkExpires && Date.now() > linkExpires - 15000; }
+  function stale() { return linkExpires && Date.now() > linkExpires - 1500; }
   video.addEventListener('timeupdate', function () { if (!video.seeking) lastTime = video.currentTime; });
   video.addEventListener('error', function () { if (!stopped) renew(lastTime, !!session); });
   video.addEventListener('play', function () { if (stale() && !stopped) renew(video.currentTime, true); });
