@@ -98,7 +98,8 @@ def seed(db, learners, progress):
          " unit_price_fen, amount_fen, refunded_fen, status, invoice_choice, invoice_title_type, invoice_title,"
          " invoice_tax_no, pay_channel, payer_appid, payer_openid, prepay_id, code_url, expires_at, paid_at,"
          " transaction_id, updated_at) SELECT now(), 'B' || a.id, 'individual', a.id, p.id, 1, 6000, 6000,"
-         " CASE WHEN mod(a.id, 50) = 0 THEN 6000 ELSE 0 END, CASE WHEN mod(a.id, 50) = 0 THEN 'refunded' ELSE 'paid' END,"
+         " CASE WHEN mod(a.id, 50) = 0 THEN 6000 ELSE 0 END,"
+         " CASE WHEN mod(a.id, 50) = 0 THEN 'refunded' ELSE 'paid' END,"
          " 'later', '', '', '', 'native', '', '', '', '', now(),"
          " timestamp '2026-01-01' + (mod(a.id, 360)) * interval '1 day' + (mod(a.id, 80000)) * interval '1 second',"
          " 'T' || a.id, now() FROM account a JOIN project p ON p.year = %s WHERE a.id <= 150000", YEAR),

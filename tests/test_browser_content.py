@@ -14,8 +14,8 @@ from app.db import utcnow
 from app.jobs import drain
 from app.learning.flush import flush_dirty
 from app.learning.models import Chapter, ChapterProgress, Course, Project, Question
-from app.storage import storage
 from app.staff.models import AuditEntry
+from app.storage import storage
 from tests.refund_helpers import buy
 from tests.staff_fixtures import make_staff_member
 
@@ -34,7 +34,7 @@ def lecture(tmp_path):
     return path
 
 
-def _login(page, base, username, password="Secret123"):
+def login(page, base, username, password="Secret123"):
     page.goto(base + "/login")
     page.fill("#f-username", username)
     page.fill("#f-password", password)
@@ -49,7 +49,7 @@ def test_editor_builds_and_publishes_a_plan_that_a_buyer_then_learns(app, live_s
     next_year = (utcnow() + datetime.timedelta(hours=8)).year + 1
     today = (utcnow() + datetime.timedelta(hours=8)).date()
     page.set_viewport_size({"width": 1366, "height": 900})
-    _login(page, live_server, "staff901")
+    login(page, live_server, "staff901")
     page.goto(live_server + "/staff/content/")
     page.click("#new-project")
     # Bad input first: a clear message per field, nothing saved.
@@ -68,7 +68,8 @@ def test_editor_builds_and_publishes_a_plan_that_a_buyer_then_learns(app, live_s
     page.click("#save-project")
     expect(page.locator("#project-state")).to_have_text("草稿")
     project = Project.get(Project.year == next_year)
-    assert (project.price_fen, project.credit_hours, project.is_published, project.grant_only) == (8850, 6, False, False)
+    assert (project.price_fen, project.credit_hours, project.is_published, project.grant_only) == (
+        8850, 6, False, False)
     assert project.sale_start == datetime.datetime.combine(today, datetime.time()) - datetime.timedelta(hours=8)
     assert project.sale_end == datetime.datetime(next_year + 1, 1, 1) - datetime.timedelta(hours=8)
 
@@ -135,7 +136,7 @@ def test_editor_builds_and_publishes_a_plan_that_a_buyer_then_learns(app, live_s
     buy(sandbox_api, learner, Project.get_by_id(project.id))
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     learner_page = context.new_page()
-    _login(learner_page, live_server, registered["mobile"])
+    login(learner_page, live_server, registered["mobile"])
     learner_page.goto(f"{live_server}/learning/chapters/{chapter.id}")
     learner_page.wait_for_selector("#player[data-session]")
     assert learner_page.get_attribute("#video", "src").startswith(f"/media/chapters/{chapter.id}.mp4?")

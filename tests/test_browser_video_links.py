@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from app.accounts.models import User
 from app.learning.models import Enrollment
 from tests.learning_fixtures import make_plan
+from tests.test_browser_content import login
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +32,7 @@ def test_an_expired_link_is_renewed_after_a_pause_and_before_a_seek(app, live_se
     plan = make_plan(courses=((12,),))
     Enrollment.create(user=User.get().id, project=plan.project.id, source="grant")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(live_server + "/login")
-    page.fill("#f-username", registered["mobile"])
-    page.fill("#f-password", "Secret123")
-    page.click("#submit")
+    login(page, live_server, registered["mobile"])
     page.goto(f"{live_server}/learning/chapters/{plan.chapter.id}")
     page.wait_for_selector("#player[data-session]")
     first = _expires(page)

@@ -55,7 +55,8 @@ def test_a_draft_course_is_invisible_until_published_with_ready_chapters(app, ed
 def test_a_started_course_keeps_its_chapters_and_earned_completion(app, editor):
     plan = make_plan(courses=((10,),), course_hours=6, credit_hours=6)
     done, halfway = make_learner(app, plan, i=1), make_learner(app, plan, i=2)
-    ChapterProgress.create(user=done.user.id, chapter=plan.chapter.id, watched_seconds=10, completed_at=plan.project.created_at)
+    ChapterProgress.create(user=done.user.id, chapter=plan.chapter.id, watched_seconds=10,
+                           completed_at=plan.project.created_at)
     assert course_check(done.user.id, plan.courses[0].id) is True
     ChapterProgress.create(user=halfway.user.id, chapter=plan.chapter.id, watched_seconds=4)
     chapter_page = editor.get(f"/staff/content/chapters/{plan.chapter.id}")

@@ -120,3 +120,28 @@ def test_reports_are_for_finance_and_reviewers_only(app, year_data):
     assert editor.get("/staff/reports/export.xlsx").status_code == 403
     reviewer = make_staff_member(app, ("reviewer",), i=953)
     assert reviewer.get("/staff/reports/?report=nonsense&year=abc").status_code == 200
+
+
+@pytest.mark.browser
+def test_the_report_page_in_chromium_shows_the_chart_and_downloads_the_workbook(app, live_server, page, year_data,
+                                                                               shots, engine):
+    from playwright.sync_api import expect
+
+    from tests.test_browser_content import login
+
+    plan, _, _ = year_data
+    make_staff_member(app, ("reviewer",), i=954)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, live_server, "staff954")
+    page.goto(f"{live_server}/staff/reports/?year={plan.project.year}&report=district")
+    expect(page.locator("#report-chart")).to_be_visible()
+    expect(page.locator("#report-chart rect")).to_have_count(6)  # three districts × (enrolled, completed)
+    expect(page.locator("#report-table tbody tr")).to_have_count(3)
+    expect(page.locator("#report-totals")).to_contain_text("参训人数合计7")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.screenshot(path=str(shots / f"report-district-{engine}.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#export")
+    rows = list(load_workbook(download.value.path()).active.iter_rows(values_only=True))
+    assert rows[0] == ("区县", "参训人数", "完成人数", "完成率（%）", "获得学时")
+    assert rows[-1] == ("合计", 7, 3, 42.9, 42)

@@ -8,7 +8,7 @@ import pytest
 
 from app.storage import NotFound, make_storage
 from app.storage.serve import serve
-from tests.test_storage import BUCKET, s3_config, s3_server  # noqa: F401  (the moto server fixture)
+from tests.test_storage import BUCKET, backend, s3_config, s3_server  # noqa: F401  (fixtures: both backends)
 
 
 class _Trickle(io.RawIOBase):
@@ -30,18 +30,6 @@ class _Trickle(io.RawIOBase):
 
 def _expected(size):
     return bytes(i % 251 for i in range(size))
-
-
-@pytest.fixture(params=["local", "s3"])
-def backend(request, tmp_path):
-    if request.param == "local":
-        return make_storage({"STORAGE_BACKEND": "local", "STORAGE_LOCAL_DIR": str(tmp_path / "files")})
-    store = make_storage(s3_config(request.getfixturevalue("s3_server"), prefix="stream"))
-    try:
-        store.client.create_bucket(Bucket=BUCKET)
-    except store.client.exceptions.BucketAlreadyOwnedByYou:
-        pass
-    return store
 
 
 def test_put_file_streams_a_large_body(backend):

@@ -6,7 +6,6 @@ from app.accounts.policy import current_user
 from app.api import ApiBlueprint, ok
 from app.content import announcements as notices
 from app.content.announcements import Announcement
-from app.errors import ApiError
 from app.staff import audit
 from app.staff.frame import register_section, staff_required
 
@@ -37,10 +36,9 @@ def current_list():
 
 
 def _found(announcement_id):
-    found = Announcement.get_or_none(Announcement.id == announcement_id)
-    if found is None:
-        raise ApiError("公告不存在，请从列表中选择", status=404)
-    return found
+    from app.content.staff_views import found_or_404
+
+    return found_or_404(Announcement, announcement_id, "公告不存在，请从列表中选择")
 
 
 @bp.route("/")

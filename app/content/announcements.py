@@ -84,7 +84,8 @@ def save(form, staff, announcement=None):
         errors["ends_at"] = "结束时间应晚于开始时间"
     if errors:
         return announcement, errors
-    fields = {"title": title, "body": body, "level": level, "starts_at": starts, "ends_at": ends, "updated_at": utcnow()}
+    fields = {"title": title, "body": body, "level": level, "starts_at": starts, "ends_at": ends,
+              "updated_at": utcnow()}
     if announcement is None:
         return Announcement.create(created_by=staff.id, **fields), {}
     Announcement.update(**fields).where(Announcement.id == announcement.id).execute()

@@ -6,8 +6,7 @@ import secrets
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from app.content import editor
-from app.content.staff_views import ROLES, _course, bp
-from app.errors import ApiError
+from app.content.staff_views import ROLES, _course, bp, found_or_404
 from app.jobs import enqueue
 from app.learning.models import Chapter, Course
 from app.security import large_body
@@ -20,10 +19,7 @@ STATE_TEXT = {"uploaded": "等待处理", "processing": "处理中", "ready": "�
 
 
 def _chapter(chapter_id):
-    found = Chapter.get_or_none(Chapter.id == chapter_id)
-    if found is None:
-        raise ApiError("章节不存在，请从课程中选择", status=404)
-    return found
+    return found_or_404(Chapter, chapter_id, "章节不存在，请从课程中选择")
 
 
 def _store_upload(chapter):

@@ -24,18 +24,20 @@ for _action, _title in (("project.create", "新建培训项目"), ("project.upda
     audit.register_action(_action, _title)
 
 
-def _project(project_id):
-    found = Project.get_or_none(Project.id == project_id)
+def found_or_404(model, row_id, message):
+    """The row, or a 404 inside the console that says what is missing (never a bare error page)."""
+    found = model.get_or_none(model.id == row_id)
     if found is None:
-        raise ApiError("培训项目不存在，请从列表中选择", status=404)
+        raise ApiError(message, status=404)
     return found
+
+
+def _project(project_id):
+    return found_or_404(Project, project_id, "培训项目不存在，请从列表中选择")
 
 
 def _course(course_id):
-    found = Course.get_or_none(Course.id == course_id)
-    if found is None:
-        raise ApiError("课程不存在，请从项目中选择", status=404)
-    return found
+    return found_or_404(Course, course_id, "课程不存在，请从项目中选择")
 
 
 @bp.route("/")

@@ -144,8 +144,9 @@ def course_check(uid, course_id):
         Enrollment.update(hours_earned=Enrollment.hours_earned + course.credit_hours).where(
             Enrollment.user == uid, Enrollment.project == course.project_id).execute()
         if plan_complete(uid, Project.get_by_id(course.project_id)):
-            Enrollment.update(completed_at=utcnow()).where(Enrollment.user == uid, Enrollment.project == course.project_id,
-                                                           Enrollment.completed_at.is_null()).execute()
+            Enrollment.update(completed_at=utcnow()).where(
+                Enrollment.user == uid, Enrollment.project == course.project_id,
+                Enrollment.completed_at.is_null()).execute()
     return created
 
 

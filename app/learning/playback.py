@@ -14,13 +14,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.content.media import chapter_link
 from app.db import utcnow
 from app.errors import ApiError
 from app.learning import prompts
 from app.learning.flush import flush_and_announce
 from app.learning.keys import EVENT_COUNTS_KEY, KEY_TTL, keys, learner_keys, raw_redis, script
 from app.learning.keys import now_ms as clock_ms
-from app.content.media import chapter_link
 from app.learning.models import Chapter, ChapterProgress, Course, Enrollment, Question
 from app.redis_client import get_redis
 
@@ -111,7 +111,8 @@ def start_session(user, chapter_id, device=""):
         end_sessions(user.id, course.project_id, "revoked")
         raise ApiError("请先购买该培训项目后再学习", code="not_enrolled", status=403)
     return {"session_id": sid, "chapter_id": chapter.id, "duration": chapter.duration_seconds,
-            "video_url": chapter_link(chapter, user.id), "resume_position": resume, "heartbeat_seconds": cfg["interval"],
+            "video_url": chapter_link(chapter, user.id), "resume_position": resume,
+            "heartbeat_seconds": cfg["interval"],
             "watched_seconds": covered_seconds(user.id, chapter.id),
             "complete": bool(progress and progress.completed_at)}
 

@@ -53,7 +53,8 @@ def course_detail(user, course):
         row = rows.get(ch.id)
         watched = max(live_seconds, row.watched_seconds if row else 0)
         state = "complete" if row and row.completed_at else ("started" if watched else "new")
-        out.append({"id": ch.id, "title": ch.title, "duration": ch.duration_seconds, "video_url": chapter_link(ch, user.id),
+        out.append({"id": ch.id, "title": ch.title, "duration": ch.duration_seconds,
+                    "video_url": chapter_link(ch, user.id),
                     "watched_seconds": min(watched, ch.duration_seconds), "state": state,
                     "last_position": row.last_position if row else 0})
     complete = CourseCompletion.select().where(CourseCompletion.user == user.id,
