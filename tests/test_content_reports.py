@@ -142,6 +142,6 @@ def test_the_report_page_in_chromium_shows_the_chart_and_downloads_the_workbook(
     page.screenshot(path=str(shots / f"report-district-{engine}.png"), full_page=True)
     with page.expect_download() as download:
         page.click("#export")
-    rows = list(load_workbook(download.value.path()).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(download.value.path().read_bytes())).active.iter_rows(values_only=True))
     assert rows[0] == ("区县", "参训人数", "完成人数", "完成率（%）", "获得学时")
     assert rows[-1] == ("合计", 7, 3, 42.9, 42)
