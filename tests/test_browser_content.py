@@ -83,6 +83,13 @@ def test_editor_builds_and_publishes_a_plan_that_a_buyer_then_learns(app, live_s
     course = Course.get(Course.project == project.id)
     assert (course.title, course.lecturer, course.summary, course.published_at) == (
         "数字政府建设与治理", "周教授", "数字政府的框架、案例和方法。", None)
+    cover = lecture.parent / "cover.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x07c160:s=320x180", "-frames:v", "1",
+                    str(cover)], check=True, timeout=60)
+    page.set_input_files("#f-cover", str(cover))
+    page.click("#upload-cover")
+    expect(page.locator("#cover-image")).to_be_visible()
+    assert page.evaluate("document.getElementById('cover-image').naturalWidth") == 320
     page.click("#publish-course")  # nothing to publish yet: told why
     expect(page.locator("#form-error")).to_have_text("课程还没有章节")
 
@@ -156,6 +163,9 @@ def test_editor_builds_and_publishes_a_plan_that_a_buyer_then_learns(app, live_s
                 learner_page.evaluate("document.getElementById('video').play()")
         learner_page.wait_for_timeout(300)
     learner_page.screenshot(path=str(shots / f"content-learner-{engine}.png"))
+    learner_page.goto(f"{live_server}/learning/courses/{course.id}")
+    expect(learner_page.locator("#course-intro")).to_contain_text("数字政府的框架、案例和方法。")
+    assert learner_page.evaluate("document.querySelector('.course-cover').naturalWidth") == 320
     flush_dirty()
     assert ChapterProgress.get(ChapterProgress.user == learner.id, ChapterProgress.chapter == chapter.id).completed_at
     context.close()

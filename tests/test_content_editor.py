@@ -119,6 +119,29 @@ def test_the_video_job_runs_on_its_own_queue(app, editor):
     assert video.probe(storage().path_of(chapter.video_key))["video"] == "h264"
 
 
+def test_a_cover_must_be_an_image_of_at_most_2_mb(app, editor):
+    plan = make_plan(courses=((10,),))
+    course = plan.courses[0]
+    fake = editor.client.post(f"/staff/content/courses/{course.id}/cover",
+                              data={"csrf_token": editor.csrf, "cover": (io.BytesIO(b"<svg>not a picture</svg>"),
+                                                                         "cover.png")})
+    assert fake.status_code == 422 and "封面应为 PNG、JPEG 或 WebP 图片" in text_of(fake)
+    big = b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024)
+    too_big = editor.client.post(f"/staff/content/courses/{course.id}/cover",
+                                 data={"csrf_token": editor.csrf, "cover": (io.BytesIO(big), "big.png")})
+    assert too_big.status_code == 422 and "封面图片不能超过 2 MB" in text_of(too_big)
+    assert Course.get_by_id(course.id).cover_key is None
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+    ok = editor.client.post(f"/staff/content/courses/{course.id}/cover",
+                            data={"csrf_token": editor.csrf, "cover": (io.BytesIO(jpeg), "c.jpg")})
+    assert ok.status_code == 302
+    key = Course.get_by_id(course.id).cover_key
+    assert key.endswith(".jpg") and storage().get(key) == jpeg
+    served = app.test_client().get(f"/media/covers/{course.id}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == jpeg
+    assert app.test_client().get(f"/media/covers/{course.id + 1000}").status_code == 404
+
+
 def test_projects_grant_only_mode_roles_and_mistyped_numbers(app, editor):
     resp = editor.post("/staff/content/projects/new", {"year": "2025", "name": "2025年公需科目（补学）",
                                                        "price_yuan": "0", "credit_hours": "30", "mode": "grant",

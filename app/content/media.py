@@ -74,6 +74,18 @@ def video(chapter_id):
         raise ApiError("视频不存在", status=404) from None
 
 
+@bp.route("/media/covers/<int:course_id>")
+def cover(course_id):
+    """A course's cover image (not private: it shows what a course is about)."""
+    from app.content.covers import mimetype_of
+    from app.storage import send
+
+    course = Course.get_or_none(Course.id == course_id)
+    if course is None or not course.cover_key:
+        raise ApiError("封面不存在", status=404)
+    return send(course.cover_key, mimetype_of(course.cover_key), cache="public, max-age=86400")
+
+
 @api.endpoint("/learning/chapters/<int:chapter_id>/video-link", response=VideoLinkOut)
 def video_link(chapter_id):
     """A fresh link to the chapter's video (the player renews one that expired during a pause or a seek)."""

@@ -4,10 +4,12 @@ Views are thin: app/content/editor.py holds the rules; chapter uploads are in ch
 """
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from app.content import editor
+from app.content import covers, editor
+from app.content.covers import COVER_LIMIT
 from app.errors import ApiError
 from app.learning.catalog import price_yuan
 from app.learning.models import Chapter, Course, Project, Question
+from app.security import large_body
 from app.staff import audit
 from app.staff.frame import register_section, staff_required
 
@@ -18,7 +20,7 @@ register_section("content", "课程内容", "content_staff.projects", ROLES, ord
 for _action, _title in (("project.create", "新建培训项目"), ("project.update", "修改培训项目"),
                         ("project.publish", "上架培训项目"), ("project.unpublish", "下架培训项目"),
                         ("course.create", "新建课程"), ("course.update", "修改课程"), ("course.publish", "发布课程"),
-                        ("course.unpublish", "撤回课程"), ("question.create", "新增题目"),
+                        ("course.unpublish", "撤回课程"), ("course.cover", "更换课程封面"), ("question.create", "新增题目"),
                         ("question.delete", "删除题目"), ("chapter.create", "新增章节"),
                         ("chapter.video", "上传章节视频"), ("chapter.delete", "删除章节")):
     audit.register_action(_action, _title)
@@ -126,6 +128,7 @@ def _render_course(course, status=200, **extra):
                            chapters=chapters, questions=questions, started=editor.course_started(course.id),
                            problems=editor.publish_problems(course), question_form=extra.pop("question_form", {}),
                            question_errors=extra.pop("question_errors", {}), options_of=_options,
+                           cover_url=covers.cover_url(course),
                            active_section="content", **extra), status
 
 
@@ -158,6 +161,19 @@ def course_publish(course_id, action):
     audit.record(f"course.{action}", "course", found.id, before={"published": found.published_at is not None},
                  after={"published": action == "publish"}, detail={"title": found.title})
     flash("课程已发布，拥有该项目的学员可以学习" if action == "publish" else "课程已撤回为草稿")
+    return redirect(url_for("content_staff.course", course_id=found.id))
+
+
+@bp.route("/courses/<int:course_id>/cover", methods=["POST"])
+@large_body(COVER_LIMIT + 64 * 1024)
+@staff_required(*ROLES)
+def course_cover(course_id):
+    found = _course(course_id)
+    problem = covers.save(found, request.files.get("cover"))
+    if problem:
+        return _render_course(found, 422, cover_error=problem)
+    audit.record("course.cover", "course", found.id, detail={"title": found.title})
+    flash("封面已更新")
     return redirect(url_for("content_staff.course", course_id=found.id))
 
 

@@ -1,4 +1,5 @@
 """What a learner has earned: per chapter, per course, per plan (R-9, R-10)."""
+from app.content.covers import cover_url
 from app.content.media import chapter_link
 from app.learning.flush import earned_hours
 from app.learning.keys import keys, raw_redis
@@ -60,4 +61,5 @@ def course_detail(user, course):
     complete = CourseCompletion.select().where(CourseCompletion.user == user.id,
                                                CourseCompletion.course == course.id).exists()
     return {"id": course.id, "title": course.title, "lecturer": course.lecturer, "credit_hours": course.credit_hours,
-            "project_id": course.project_id, "complete": complete, "chapters": out}
+            "project_id": course.project_id, "complete": complete, "chapters": out, "summary": course.summary,
+            "cover_url": cover_url(course)}
