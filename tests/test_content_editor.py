@@ -94,10 +94,16 @@ def test_an_upload_that_is_not_a_video_fails_clearly_and_leaves_nothing(app, edi
     assert list(storage().root.joinpath("uploads", "chapters").iterdir()) == []
     page = editor.get(f"/staff/content/chapters/{chapter.id}")
     assert "处理失败" in text_of(page) and "无法识别的视频文件" in text_of(page)
+    asked = editor.post(f"/staff/content/chapters/{chapter.id}/delete")
+    assert asked.status_code == 200 and "确认删除章节" in text_of(asked)
+    assert Chapter.get_or_none(Chapter.id == chapter.id) is not None  # nothing happens before the confirmation
+    assert editor.post(f"/staff/content/chapters/{chapter.id}/delete", {"confirmed": "1"}).status_code == 302
+    assert Chapter.get_or_none(Chapter.id == chapter.id) is None
+    assert AuditEntry.get(AuditEntry.action == "chapter.delete").target_id == str(chapter.id)
     missing = editor.client.post(f"/staff/content/courses/{course.id}/chapters/new",
                                  data={"csrf_token": editor.csrf, "title": "第2讲"})
     assert missing.status_code == 422 and "请选择视频文件" in text_of(missing)
-    assert Chapter.select().where(Chapter.course == course.id).count() == 1
+    assert Chapter.select().where(Chapter.course == course.id).count() == 0
 
 
 def test_the_video_job_runs_on_its_own_queue(app, editor):

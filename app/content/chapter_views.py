@@ -67,11 +67,11 @@ def chapter_new(course_id):
 
 @bp.route("/chapters/<int:chapter_id>")
 @staff_required(*ROLES)
-def chapter(chapter_id):
+def chapter(chapter_id, confirm_delete=False):
     found = _chapter(chapter_id)
     return render_template("content/chapter.html", chapter=found, course=Course.get_by_id(found.course_id),
                            state_text=STATE_TEXT, started=editor.chapter_started(found.id), limit=_limit_text(),
-                           active_section="content")
+                           confirm_delete=confirm_delete, active_section="content")
 
 
 @bp.route("/chapters/<int:chapter_id>/state")
@@ -105,6 +105,8 @@ def chapter_delete(chapter_id):
     if editor.chapter_started(found.id):
         flash("已有学员观看本章节，不能删除", "error")
         return redirect(url_for("content_staff.chapter", chapter_id=found.id))
+    if request.form.get("confirmed") != "1":
+        return chapter(found.id, confirm_delete=True)
     Chapter.delete().where(Chapter.id == found.id).execute()
     if found.video_key and not found.video_key.startswith("videos/demo/"):
         storage().delete(found.video_key)
