@@ -33,6 +33,9 @@ def seed():
     from app.units.demo import seed_unit
 
     lines.append(seed_unit(service.find_by_id_number(LEARNERS[0][1])))
+    from app.content.announcements import seed_demo
+
+    lines.append(seed_demo(demo_year()))
     return lines
 
 

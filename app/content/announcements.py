@@ -90,3 +90,13 @@ def save(form, staff, announcement=None):
         return Announcement.create(created_by=staff.id, **fields), {}
     Announcement.update(**fields).where(Announcement.id == announcement.id).execute()
     return Announcement.get_by_id(announcement.id), {}
+
+
+def seed_demo(year):
+    """The demo's announcement: this year's deadline, shown until the year ends (idempotent)."""
+    title = f"{year}年度公需科目学习截止提醒"
+    if not Announcement.select().where(Announcement.title == title).exists():
+        Announcement.create(title=title, body=f"请于 {year} 年 12 月 31 日前完成 30 学时学习并打印学时证书。",
+                            level="deadline", starts_at=utcnow() - datetime.timedelta(days=1),
+                            ends_at=datetime.datetime(year + 1, 1, 1) - CHINA, is_published=True)
+    return f"notice   {title}"
