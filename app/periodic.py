@@ -35,3 +35,11 @@ def reconcile_trade_bill():
     from app.finance.reconcile import reconcile_yesterday
 
     return reconcile_yesterday()
+
+
+@periodic("backfill-purge-uploads", 24 * 3600)
+def purge_backfill_uploads():
+    """补学 images uploaded but never sent with an application go after a week (nothing kept without need)."""
+    from app.backfill.service import purge_abandoned
+
+    return purge_abandoned()

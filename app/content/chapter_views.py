@@ -7,6 +7,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from app.content import editor
 from app.content.staff_views import ROLES, _course, bp, found_or_404
+from app.content.video import release_video
 from app.jobs import enqueue
 from app.learning.models import Chapter, Course
 from app.security import large_body
@@ -108,8 +109,7 @@ def chapter_delete(chapter_id):
     if request.form.get("confirmed") != "1":
         return chapter(found.id, confirm_delete=True)
     Chapter.delete().where(Chapter.id == found.id).execute()
-    if found.video_key and not found.video_key.startswith("videos/demo/"):
-        storage().delete(found.video_key)
+    release_video(found.video_key)
     audit.record("chapter.delete", "chapter", found.id, before={"title": found.title})
     flash(f"已删除章节：{found.title}")
     return redirect(url_for("content_staff.course", course_id=found.course_id))

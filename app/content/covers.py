@@ -35,7 +35,7 @@ def save(course, upload):
     storage().put(key, data, kind[1])
     old = course.cover_key
     Course.update(cover_key=key).where(Course.id == course.id).execute()
-    if old:
+    if old and not Course.select().where(Course.cover_key == old).exists():
         storage().delete(old)
     return None
 

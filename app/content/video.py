@@ -87,6 +87,12 @@ def _run_ffmpeg(chapter_id, source, target, info):
         raise VideoError("转码失败：" + (error.strip().splitlines() or ["ffmpeg 出错"])[-1][:120])
 
 
+def release_video(key):
+    """Delete a stored video no chapter uses any more (earlier years' plans share their source's videos)."""
+    if key and not key.startswith("videos/demo/") and not Chapter.select().where(Chapter.video_key == key).exists():
+        storage().delete(key)
+
+
 def process(chapter_id, upload_key):
     """The video queue's job: probe, transcode or remux, store, and mark the chapter ready (or failed)."""
     chapter = Chapter.get_or_none(Chapter.id == chapter_id)
@@ -108,8 +114,8 @@ def process(chapter_id, upload_key):
                 else f"H.264/{info['audio'] or '无声'}，未转码")
         _set(chapter_id, video_key=key, video_state="ready", video_progress=100, video_note=note,
              duration_seconds=max(1, math.floor(final["duration"])))
-        if old and old != key and not old.startswith("videos/demo/"):
-            storage().delete(old)
+        if old != key:
+            release_video(old)
         storage().delete(upload_key)
         return "ready"
     except VideoError as exc:
