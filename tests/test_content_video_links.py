@@ -101,3 +101,28 @@ def test_behind_nginx_the_view_hands_over_to_the_protected_location(app_factory)
         assert response.headers["X-Accel-Redirect"] == f"/_protected/{plan.chapter.video_key}"
         assert response.headers["Content-Type"] == "video/mp4"
         db.close()
+
+
+def test_an_earlier_years_copy_shares_the_video_but_not_the_access(app, plan):
+    from app.backfill.years import create_year
+    from app.content.video import release_video
+
+    copy, created = create_year(2015, plan.project)
+    assert created
+    chapter = Chapter.select().join(Course).where(Course.project == copy.id).get()
+    assert chapter.video_key == plan.chapter.video_key and Course.get_by_id(chapter.course_id).published_at
+    granted = make_learner(app, None, i=4)
+    Enrollment.create(user=granted.user.id, project=copy.id, source="backfill")
+    link = _link(granted, chapter)
+    assert granted.client.get(link, headers={"Range": "bytes=0-9"}).status_code == 206
+    status, _ = granted.get(f"/learning/chapters/{plan.chapter.id}/video-link")  # this year's plan: not theirs
+    assert status == 403
+    # The source chapter's video goes away only when no chapter uses it any more.
+    storage().put("videos/chapters/shared.mp4", b"x", "video/mp4")
+    Chapter.update(video_key="videos/chapters/shared.mp4").where(Chapter.id.in_([chapter.id, plan.chapter.id])).execute()
+    Chapter.delete().where(Chapter.id == plan.chapter.id).execute()
+    release_video("videos/chapters/shared.mp4")
+    assert storage().exists("videos/chapters/shared.mp4") is True
+    Chapter.delete().where(Chapter.id == chapter.id).execute()
+    release_video("videos/chapters/shared.mp4")
+    assert storage().exists("videos/chapters/shared.mp4") is False
