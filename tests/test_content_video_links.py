@@ -119,7 +119,8 @@ def test_an_earlier_years_copy_shares_the_video_but_not_the_access(app, plan):
     assert status == 403
     # The source chapter's video goes away only when no chapter uses it any more.
     storage().put("videos/chapters/shared.mp4", b"x", "video/mp4")
-    Chapter.update(video_key="videos/chapters/shared.mp4").where(Chapter.id.in_([chapter.id, plan.chapter.id])).execute()
+    Chapter.update(video_key="videos/chapters/shared.mp4").where(
+        Chapter.id.in_([chapter.id, plan.chapter.id])).execute()
     Chapter.delete().where(Chapter.id == plan.chapter.id).execute()
     release_video("videos/chapters/shared.mp4")
     assert storage().exists("videos/chapters/shared.mp4") is True

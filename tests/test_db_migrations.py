@@ -70,7 +70,8 @@ def test_content_migration_fills_the_report_summary_and_publishes_existing_cours
     names = [m.name for m in Runner(db.obj, MIGRATIONS_DIR).migrations()]
     migrate(target=names[names.index("0016_content") - 1])
     now = "'2026-03-01 00:00:00'"
-    db.execute_sql("INSERT INTO account (created_at, name, gender, id_number_enc, id_number_hash, mobile_enc, mobile_hash,"
+    db.execute_sql("INSERT INTO account (created_at, name, gender, id_number_enc, id_number_hash, mobile_enc,"
+                   " mobile_hash,"
                    " pii_key_id, password_hash, role, is_active, session_version, data_confirmed_at, updated_at) VALUES"
                    f" ({now}, 'a', 'M', 'x', 'h1', 'x', 'm1', 'k', 'x', 'learner', {db.param}, 1, {now}, {now}),"
                    f" ({now}, 'b', 'F', 'x', 'h2', 'x', 'm2', 'k', 'x', 'learner', {db.param}, 1, {now}, {now})",
