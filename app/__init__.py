@@ -143,6 +143,9 @@ def register_blueprints(app):
     app.register_blueprint(backfill_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(backfill_views.bp)
     app.register_blueprint(backfill_staff.bp)
+    from app import content  # content, reports, announcements
+
+    content.init_app(app)
     register_error_handlers(app)
 
 

@@ -83,16 +83,19 @@ def demo_seed():
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
-@click.option("--queue", "queues", multiple=True, help="A queue to listen to (repeat; default: WORKER_QUEUES "
-                                                       "or QUEUE_NAME).")
+@click.option("--queue", "queues", multiple=True,
+              help="A queue to listen to: default (QUEUE_NAME), video (VIDEO_QUEUE_NAME, transcoding) or a name "
+                   "(repeat; default: WORKER_QUEUES or QUEUE_NAME).")
 def jobs_worker(burst, queues):
     """Run a background worker on the job queues (RQ's maintenance interval from RQ_MAINTENANCE_INTERVAL)."""
-    from rq import Queue, Worker
+    from rq import Worker
+
+    from app.jobs import named_queue
 
     cfg, conn = current_app.config, current_app.extensions["rq_connection"]
     names = list(queues) or [q.strip() for q in (cfg.get("WORKER_QUEUES") or "").split(",") if q.strip()] \
         or [cfg["QUEUE_NAME"]]
-    worker = Worker([Queue(n, connection=conn) for n in names], connection=conn,
+    worker = Worker([named_queue(n) for n in names], connection=conn,
                     maintenance_interval=cfg["RQ_MAINTENANCE_INTERVAL"],
                     job_monitoring_interval=cfg["RQ_JOB_MONITORING_INTERVAL"])
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

@@ -166,6 +166,10 @@ class Config:
         self.STORAGE_S3_ACCESS_KEY = e.get("STORAGE_S3_ACCESS_KEY", "")
         self.STORAGE_S3_SECRET_KEY = e.get("STORAGE_S3_SECRET_KEY", "")
         self.STORAGE_S3_PREFIX = e.get("STORAGE_S3_PREFIX", "")
+        # Content (app/content): nginx's internal location for local files, the video queue and limits.
+        self.STORAGE_ACCEL_PREFIX = e.get("STORAGE_ACCEL_PREFIX", "")
+        self.VIDEO_QUEUE_NAME = e.get("VIDEO_QUEUE_NAME", self.QUEUE_NAME + "-video")
+        self.VIDEO_LINK_SECONDS = _int("VIDEO_LINK_SECONDS", 600)
 
     def _wechat(self, e):
         """WeChat apps and WeChat Pay. Development points every SDK at the project's sandbox."""

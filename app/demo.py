@@ -37,6 +37,9 @@ def seed():
     from app.units.demo import seed_unit
 
     lines.append(seed_unit(service.find_by_id_number(LEARNERS[0][1])))
+    from app.content.announcements import seed_demo
+
+    lines.append(seed_demo(demo_year()))
     return lines
 
 
@@ -49,8 +52,9 @@ COURSES = [
 ]
 
 
-# Short videos shipped with the project (made with ffmpeg's test source); nothing is downloaded.
-DEMO_VIDEOS = [("/static/demo/chapter-12s.mp4", 12), ("/static/demo/chapter-20s.mp4", 20)]
+# Short videos shipped with the project (made with ffmpeg's test source), copied into storage: learners get
+# them through expiring links like any uploaded video (app/content/media.py), never as public static files.
+DEMO_VIDEOS = [("chapter-12s.mp4", 12), ("chapter-20s.mp4", 20)]
 QUESTIONS = [
     ("专业技术人员每年须完成多少学时的公需科目？", ["10 学时", "20 学时", "30 学时", "40 学时"], 2),
     ("一门课程的学时什么时候计入？", ["打开课程即可", "全部章节看完后", "答对一道题后", "购买后立即"], 1),
@@ -62,6 +66,19 @@ QUESTIONS = [
 ]
 
 
+def demo_video_key(name):
+    """The storage key of a shipped demo video, copying it into storage the first time."""
+    from pathlib import Path
+
+    from app.storage import storage
+
+    key = f"videos/demo/{name}"
+    if not storage().exists(key):
+        with (Path(__file__).parent / "content" / "demo_media" / name).open("rb") as fh:
+            storage().put_file(key, fh, "video/mp4")
+    return key
+
+
 def demo_year():
     """This year in China (the demo plan on sale); last year's plan is shown with its sale ended."""
     return (datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=8)).year
@@ -70,6 +87,9 @@ def demo_year():
 def seed_catalogue():
     """This year's public compulsory subjects (on sale) and last year's (sale ended)."""
     lines = []
+    for name, _ in DEMO_VIDEOS:  # a database seeded when the demo videos were public static files
+        Chapter.update(video_key=demo_video_key(name), video_url="").where(
+            Chapter.video_url == f"/static/demo/{name}").execute()
     this_year = demo_year()
     for year, price, courses in ((this_year, 6000, COURSES), (this_year - 1, 6000, COURSES)):
         name = f"{year}年公需科目"
@@ -84,8 +104,8 @@ def seed_catalogue():
                 course = Course.create(project=project.id, title=title, lecturer=lecturer, credit_hours=hours,
                                        position=position)
                 for index, (video, seconds) in enumerate(DEMO_VIDEOS):
-                    Chapter.create(course=course.id, title=f"第{index + 1}讲", position=index, video_url=video,
-                                   duration_seconds=seconds)
+                    Chapter.create(course=course.id, title=f"第{index + 1}讲", position=index,
+                                   video_key=demo_video_key(video), duration_seconds=seconds)
             for text, options, answer in QUESTIONS:
                 Question.create(project=project.id, text=text, options=json.dumps(options, ensure_ascii=False),
                                 answer=answer)

@@ -73,6 +73,7 @@ def main():
         subprocess.Popen(flask + ["run", "--host", args.host, "--port", str(args.port), "--no-reload"],
                          env=env, cwd=ROOT),
         subprocess.Popen(flask + ["jobs", "worker"], env=env, cwd=ROOT),
+        subprocess.Popen(flask + ["jobs", "worker", "--queue", "video"], env=env, cwd=ROOT),  # transcoding
         subprocess.Popen(flask + ["jobs", "clock"], env=env, cwd=ROOT),
     ]
     base = env["PUBLIC_BASE_URL"]

@@ -51,6 +51,12 @@ def make_id(i):
     return first17 + rules.check_digit(first17)
 
 
+def demo_video_key(name):
+    from app.demo import demo_video_key as stored
+
+    return stored(name)
+
+
 def make_plan(courses=((60,),), credit_hours=None, course_hours=6, questions=4):
     """A project on sale; `courses` lists each course's chapter durations (s); a project question bank."""
     now = utcnow()
@@ -63,7 +69,7 @@ def make_plan(courses=((60,),), credit_hours=None, course_hours=6, questions=4):
                                position=c)
         course_rows.append(course)
         chapters.append([Chapter.create(course=course.id, title=f"第{i + 1}讲", position=i, duration_seconds=d,
-                                        video_url="/static/demo/chapter-12s.mp4") for i, d in enumerate(durations)])
+                                        video_key=demo_video_key("chapter-12s.mp4")) for i, d in enumerate(durations)])
     bank = [Question.create(project=project.id, text=f"问题{i + 1}：下列哪个说法正确？",
                             options=json.dumps(OPTIONS, ensure_ascii=False), answer=(3 * i + 1) % len(OPTIONS))
             for i in range(questions)]

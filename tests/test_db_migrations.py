@@ -41,6 +41,7 @@ def test_models_match_the_migrated_schema(app):
     from app.backfill import models as backfill
     from app.bulk.models import BulkRegistration
     from app.consents.models import Consent
+    from app.content.announcements import Announcement
     from app.finance import models as finance
     from app.jobs.durable import DurableJob
     from app.learning import models as learning
@@ -51,7 +52,8 @@ def test_models_match_the_migrated_schema(app):
     for model in (User, AuthEvent, wechat.WechatIdentity, wechat.WechatMessage, wechat.WechatMessageAttempt,
                   wechat.WechatSubscription, learning.Project, learning.Course, learning.Enrollment, pay.Order,
                   pay.OrderSeat, pay.PaymentTransaction, pay.Refund, *units.MODELS, Consent, BulkRegistration,
-                  finance.ReconciliationRun, finance.ReconciliationDiff, *backfill.MODELS, DurableJob):
+                  finance.ReconciliationRun, finance.ReconciliationDiff, *backfill.MODELS, DurableJob,
+                  learning.Chapter, Announcement):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model
 
@@ -60,3 +62,36 @@ def test_runner_sees_every_migration_file():
     runner = Runner(peewee.SqliteDatabase(":memory:"), MIGRATIONS_DIR)
     names = [m.name for m in runner.migrations()]
     assert names == sorted(names) and names[0] == "0001_accounts"
+
+
+def test_content_migration_fills_the_report_summary_and_publishes_existing_courses(app, engine):
+    """0016: courses made before drafts stay visible; each enrollment's hours and completion come from its
+    course completions."""
+    _reset_to_empty(engine)
+    names = [m.name for m in Runner(db.obj, MIGRATIONS_DIR).migrations()]
+    migrate(target=names[names.index("0016_content") - 1])
+    now = "'2026-03-01 00:00:00'"
+    db.execute_sql("INSERT INTO account (created_at, name, gender, id_number_enc, id_number_hash, mobile_enc,"
+                   " mobile_hash,"
+                   " pii_key_id, password_hash, role, is_active, session_version, data_confirmed_at, updated_at) VALUES"
+                   f" ({now}, 'a', 'M', 'x', 'h1', 'x', 'm1', 'k', 'x', 'learner', {db.param}, 1, {now}, {now}),"
+                   f" ({now}, 'b', 'F', 'x', 'h2', 'x', 'm2', 'k', 'x', 'learner', {db.param}, 1, {now}, {now})",
+                   (True, True))
+    db.execute_sql("INSERT INTO project (created_at, year, name, description, price_fen, credit_hours, sale_start,"
+                   f" sale_end, is_published, grant_only) VALUES ({now}, 2026, 'p', '', 100, 10, {now}, {now},"
+                   f" {db.param}, {db.param})", (True, False))
+    for position in (1, 2):
+        db.execute_sql("INSERT INTO course (created_at, project_id, title, lecturer, summary, credit_hours, position)"
+                       f" VALUES ({now}, 1, 'c{position}', '', '', 5, {position})")
+    for user in (1, 2):
+        db.execute_sql(f"INSERT INTO enrollment (created_at, user_id, project_id, source, status) VALUES ({now},"
+                       f" {user}, 1, 'grant', 'active')")
+    for user, course in ((1, 1), (1, 2), (2, 1)):
+        db.execute_sql("INSERT INTO course_completion (created_at, user_id, course_id, credit_hours) VALUES"
+                       f" ({now}, {user}, {course}, 5)")
+    assert migrate()[0] == "0016_content"
+    from app.learning.models import Course, Enrollment
+
+    assert all(c.published_at is not None for c in Course.select())
+    rows = {e.user_id: (e.hours_earned, e.completed_at is not None) for e in Enrollment.select()}
+    assert rows == {1: (10, True), 2: (5, False)}

@@ -22,10 +22,12 @@ def create_year(year, source, credit_hours=None):
             sale_end=datetime.datetime(year + 1, 1, 1) - datetime.timedelta(hours=8))
         for course in Course.select().where(Course.project == source.id).order_by(Course.position, Course.id):
             copy = Course.create(project=project.id, title=course.title, lecturer=course.lecturer,
-                                 summary=course.summary, credit_hours=course.credit_hours, position=course.position)
+                                 summary=course.summary, credit_hours=course.credit_hours, position=course.position,
+                                 published_at=course.published_at, cover_key=course.cover_key)
             for chapter in Chapter.select().where(Chapter.course == course.id).order_by(Chapter.position):
                 Chapter.create(course=copy.id, title=chapter.title, position=chapter.position,
-                               video_url=chapter.video_url, duration_seconds=chapter.duration_seconds)
+                               video_url=chapter.video_url, video_key=chapter.video_key,
+                               video_state=chapter.video_state, duration_seconds=chapter.duration_seconds)
         for question in Question.select().where(Question.project == source.id, Question.course.is_null()):
             Question.create(project=project.id, text=question.text, options=question.options, answer=question.answer)
     return project, True

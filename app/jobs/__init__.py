@@ -32,16 +32,25 @@ def queue():
     return current_app.extensions["queue"]
 
 
-def enqueue(func, *args, retry=None, job_id=None, **kwargs):
+def named_queue(name):
+    """The queue `name` ("video": VIDEO_QUEUE_NAME, the transcoding queue; else the main queue)."""
+    if name in (None, "", "default", current_app.config["QUEUE_NAME"]):
+        return queue()
+    real = current_app.config["VIDEO_QUEUE_NAME"] if name == "video" else name
+    return Queue(real, connection=current_app.extensions["rq_connection"])
+
+
+def enqueue(func, *args, retry=None, job_id=None, on_queue=None, **kwargs):
     """Queue `func(*args, **kwargs)` with retries and backoff; a job_id makes it idempotent.
 
-    `func` is a function or its "module:name" path (a module may queue a job of a module that imports it).
+    `func` is a function or its "module:name" path (a module may queue a job of a module that imports it);
+    `on_queue="video"` puts it on the video queue (long transcodes never delay the main queue's jobs).
     """
     retry = retry_intervals() if retry is None else retry
     job_retry = Retry(max=len(retry), interval=list(retry)) if retry else None
     path = func if isinstance(func, str) else f"{func.__module__}:{func.__qualname__}"
     try:
-        return queue().enqueue_call(run_in_app, args=(path,) + args,
+        return named_queue(on_queue).enqueue_call(run_in_app, args=(path,) + args,
                                     kwargs=kwargs, retry=job_retry, job_id=job_id, unique=job_id is not None,
                                     description=path.replace(":", "."))
     except DuplicateJobError:
@@ -80,11 +89,12 @@ def _worker_app():
     return _app
 
 
-def drain(app, max_jobs=None):
-    """Run every queued job now in this process, against real Redis (tests, CLI)."""
+def drain(app, max_jobs=None, queue_name=None):
+    """Run every queued job now in this process, against real Redis (tests, CLI); `queue_name="video"` drains
+    the video queue instead of the main one."""
     from rq import SimpleWorker
 
     with app.app_context():
-        worker = SimpleWorker([app.extensions["queue"]], connection=app.extensions["rq_connection"])
+        worker = SimpleWorker([named_queue(queue_name)], connection=app.extensions["rq_connection"])
         # with_scheduler: jobs whose retry backoff has elapsed are queued again first.
         worker.work(burst=True, max_jobs=max_jobs, with_scheduler=True, logging_level="WARNING")

@@ -56,7 +56,7 @@ def owned_project(project_id):
 
 
 def owned_course(course_id):
-    course = Course.get_or_none(Course.id == course_id)
+    course = Course.get_or_none(Course.id == course_id, Course.live())
     if course is None:
         raise ApiError("课程不存在", status=404)
     owned_project(course.project_id)

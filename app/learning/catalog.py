@@ -28,7 +28,8 @@ def project_view(project, owned=False, with_courses=False):
             "grant_only": project.grant_only,
             "sale_start": project.sale_start.isoformat() + "Z", "sale_end": project.sale_end.isoformat() + "Z"}
     if with_courses:
-        courses = Course.select().where(Course.project == project.id).order_by(Course.position, Course.id)
+        courses = (Course.select().where(Course.project == project.id, Course.live())
+                   .order_by(Course.position, Course.id))
         view["courses"] = [{"id": c.id, "title": c.title, "lecturer": c.lecturer, "credit_hours": c.credit_hours}
                            for c in courses]
         view["course_hours"] = sum(c["credit_hours"] for c in view["courses"])

@@ -140,6 +140,13 @@ def course_check(uid, course_id):
     course = Course.get_by_id(course_id)
     _, created = CourseCompletion.get_or_create(user=uid, course=course_id,
                                                 defaults={"credit_hours": course.credit_hours})
+    if created:  # the reports' per-enrollment summary (hours earned, completion)
+        Enrollment.update(hours_earned=Enrollment.hours_earned + course.credit_hours).where(
+            Enrollment.user == uid, Enrollment.project == course.project_id).execute()
+        if plan_complete(uid, Project.get_by_id(course.project_id)):
+            Enrollment.update(completed_at=utcnow()).where(
+                Enrollment.user == uid, Enrollment.project == course.project_id,
+                Enrollment.completed_at.is_null()).execute()
     return created
 
 
@@ -151,9 +158,9 @@ def earned_hours(uid, project_id):
 
 def plan_complete(uid, project):
     """Every course complete and the hours reached."""
-    courses = Course.select().where(Course.project == project.id).count()
+    courses = Course.select().where(Course.project == project.id, Course.live()).count()
     done = (CourseCompletion.select().join(Course)
-            .where(CourseCompletion.user == uid, Course.project == project.id).count())
+            .where(CourseCompletion.user == uid, Course.project == project.id, Course.live()).count())
     return courses > 0 and done >= courses and earned_hours(uid, project.id) >= project.credit_hours
 
 

@@ -34,9 +34,17 @@ class Course(BaseModel):
     summary = peewee.TextField(default="")
     credit_hours = peewee.IntegerField()
     position = peewee.IntegerField(default=0)
+    # None: a draft, invisible to learners until staff publish it (app/content). Made in code: published.
+    published_at = peewee.DateTimeField(null=True, default=utcnow)
+    cover_key = peewee.CharField(max_length=300, null=True)  # storage key of the cover image
 
     class Meta:
         table_name = "course"
+
+    @classmethod
+    def live(cls):
+        """The condition for courses learners see and whose completion counts (published ones)."""
+        return cls.published_at.is_null(False)
 
 
 class Enrollment(BaseModel):
@@ -51,6 +59,10 @@ class Enrollment(BaseModel):
     started_at = peewee.DateTimeField(null=True)  # first learning activity
     certified_at = peewee.DateTimeField(null=True)  # certificate issued
     revoked_at = peewee.DateTimeField(null=True)
+    # For the yearly reports (one row per learner and plan): hours of the plan's completed courses, and when
+    # every course was complete with the hours reached (kept by app/learning/flush.py).
+    hours_earned = peewee.IntegerField(default=0)
+    completed_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "enrollment"
@@ -61,8 +73,14 @@ class Chapter(BaseModel):
     course = peewee.ForeignKeyField(Course, backref="chapters", on_delete="CASCADE")
     title = peewee.CharField(max_length=80)
     position = peewee.IntegerField(default=0)
-    video_url = peewee.CharField(max_length=300)
+    video_url = peewee.CharField(max_length=300, default="")  # a plain link (tests); stored videos use video_key
     duration_seconds = peewee.IntegerField()
+    # The video in storage (served through an expiring link, app/content/media.py) and its processing:
+    # state uploaded / processing / ready / failed, progress in percent, a note (codec, or what failed).
+    video_key = peewee.CharField(max_length=300, null=True)
+    video_state = peewee.CharField(max_length=12, default="ready")
+    video_progress = peewee.IntegerField(default=100)
+    video_note = peewee.CharField(max_length=200, default="")
 
     class Meta:
         table_name = "chapter"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.content.media import chapter_link
 from app.db import utcnow
 from app.errors import ApiError
 from app.learning import prompts
@@ -41,6 +42,8 @@ def owned_chapter(user, chapter_id):
     if chapter is None:
         raise ApiError("章节不存在", status=404)
     course = Course.get_by_id(chapter.course_id)
+    if course.published_at is None:
+        raise ApiError("章节不存在", status=404)
     if not _enrolled(user.id, course.project_id):
         raise ApiError("请先购买该培训项目后再学习", code="not_enrolled", status=403)
     return chapter, course
@@ -108,7 +111,8 @@ def start_session(user, chapter_id, device=""):
         end_sessions(user.id, course.project_id, "revoked")
         raise ApiError("请先购买该培训项目后再学习", code="not_enrolled", status=403)
     return {"session_id": sid, "chapter_id": chapter.id, "duration": chapter.duration_seconds,
-            "video_url": chapter.video_url, "resume_position": resume, "heartbeat_seconds": cfg["interval"],
+            "video_url": chapter_link(chapter, user.id), "resume_position": resume,
+            "heartbeat_seconds": cfg["interval"],
             "watched_seconds": covered_seconds(user.id, chapter.id),
             "complete": bool(progress and progress.completed_at)}
 

@@ -1,4 +1,6 @@
 """What a learner has earned: per chapter, per course, per plan (R-9, R-10)."""
+from app.content.covers import cover_url
+from app.content.media import chapter_link
 from app.learning.flush import earned_hours
 from app.learning.keys import keys, raw_redis
 from app.learning.models import Chapter, ChapterProgress, Course, CourseCompletion
@@ -8,9 +10,9 @@ PER_PAGE = 10
 
 def plan_progress(user, project):
     earned = earned_hours(user.id, project.id)
-    total = Course.select().where(Course.project == project.id).count()
+    total = Course.select().where(Course.project == project.id, Course.live()).count()
     done = (CourseCompletion.select().join(Course)
-            .where(CourseCompletion.user == user.id, Course.project == project.id).count())
+            .where(CourseCompletion.user == user.id, Course.project == project.id, Course.live()).count())
     return {"earned_hours": earned, "credit_hours": project.credit_hours, "courses_done": done, "courses_total": total,
             "completion": min(100, round(100 * earned / project.credit_hours)) if project.credit_hours else 0,
             "complete": total > 0 and done >= total and earned >= project.credit_hours}
@@ -18,7 +20,7 @@ def plan_progress(user, project):
 
 def courses_page(user, project, page=1, per_page=PER_PAGE):
     """The plan's courses, paged, each with how many chapters are done."""
-    query = Course.select().where(Course.project == project.id).order_by(Course.position, Course.id)
+    query = Course.select().where(Course.project == project.id, Course.live()).order_by(Course.position, Course.id)
     total = query.count()
     courses = list(query.paginate(page, per_page))
     ids = [c.id for c in courses]
@@ -52,10 +54,12 @@ def course_detail(user, course):
         row = rows.get(ch.id)
         watched = max(live_seconds, row.watched_seconds if row else 0)
         state = "complete" if row and row.completed_at else ("started" if watched else "new")
-        out.append({"id": ch.id, "title": ch.title, "duration": ch.duration_seconds, "video_url": ch.video_url,
+        out.append({"id": ch.id, "title": ch.title, "duration": ch.duration_seconds,
+                    "video_url": chapter_link(ch, user.id),
                     "watched_seconds": min(watched, ch.duration_seconds), "state": state,
                     "last_position": row.last_position if row else 0})
     complete = CourseCompletion.select().where(CourseCompletion.user == user.id,
                                                CourseCompletion.course == course.id).exists()
     return {"id": course.id, "title": course.title, "lecturer": course.lecturer, "credit_hours": course.credit_hours,
-            "project_id": course.project_id, "complete": complete, "chapters": out}
+            "project_id": course.project_id, "complete": complete, "chapters": out, "summary": course.summary,
+            "cover_url": cover_url(course)}

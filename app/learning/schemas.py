@@ -110,6 +110,8 @@ class ChapterOut(BaseModel):
 class CourseDetailOut(CourseBrief):
     project_id: int
     complete: bool
+    summary: str = ""
+    cover_url: str | None = Field(None, description="The course's cover image, when it has one")
     chapters: list[ChapterOut]
 
 

@@ -1,4 +1,6 @@
 """H5 pages: the catalogue (home), a project, my training, a course, the player."""
+import time
+
 from flask import Blueprint, current_app, render_template, request
 
 from app.accounts.policy import current_user, page
@@ -65,4 +67,5 @@ def player(chapter_id):
     current = next(c for c in detail["chapters"] if c["id"] == chapter.id)
     following = next((c for c in detail["chapters"] if c["id"] != chapter.id and c["state"] != "complete"), None)
     return render_template("learning/player.html", course=detail, chapter=current, next_chapter=following,
-                           heartbeat=current_app.config["LEARNING_HEARTBEAT_SECONDS"])
+                           heartbeat=current_app.config["LEARNING_HEARTBEAT_SECONDS"],
+                           link_expires=int(time.time()) + current_app.config["VIDEO_LINK_SECONDS"])

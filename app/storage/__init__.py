@@ -2,8 +2,10 @@
 
 Callers never touch paths or buckets: they ask `storage()` (the backend configured for the current app)
 to `put`, `get`, `exists`, `delete`, `open_range` or `stream` an object by its key, and serve it with
-`send(key, ...)` (bytes streamed through the app, for private files behind a login) or `url(key)` (a
-time-limited direct link where the backend can make one; None for the local folder).
+`send(key, ...)` (bytes streamed through the app, for private files behind a login), `serve(key, mimetype)`
+(videos: a presigned redirect, an nginx X-Accel-Redirect or Flask with Range, see serve.py) or `url(key)`
+(a time-limited direct link where the backend can make one; None for the local folder). Large uploads go
+through `put_file(key, fileobj, content_type)`, which streams.
 
 Keys are relative, slash-separated names such as "certificates/2026/CE2026-7K3M9QX2P.pdf": letters,
 digits, ".", "_", "-" and "/", no empty or dot-only segment (see `check_key`).
@@ -16,7 +18,7 @@ from flask import current_app
 
 from app.storage.base import NotFound, Storage, StorageError, check_key
 
-__all__ = ["NotFound", "Storage", "StorageError", "check_key", "make_storage", "send", "storage"]
+__all__ = ["NotFound", "Storage", "StorageError", "check_key", "make_storage", "send", "serve", "storage"]
 
 
 def make_storage(config):
@@ -55,3 +57,10 @@ def send(key, mimetype, filename=None, cache="private, no-store"):
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = cache
     return response
+
+
+def serve(key, mimetype, expires=300):
+    """Deliver a private object the view has checked access to (see app/storage/serve.py)."""
+    from app.storage.serve import serve as _serve
+
+    return _serve(storage(), key, mimetype, expires)

@@ -34,6 +34,12 @@ class Storage(abc.ABC):
         """Store `data` (bytes) under `key`, atomically: readers see the old or the new object, never part."""
 
     @abc.abstractmethod
+    def put_file(self, key, fileobj, content_type="application/octet-stream"):
+        """Store what `fileobj` (a readable binary stream) yields, without holding it in memory; atomic as `put`.
+
+        Returns the number of bytes stored."""
+
+    @abc.abstractmethod
     def get(self, key):
         """The object's bytes; NotFound when missing."""
 

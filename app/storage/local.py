@@ -26,6 +26,30 @@ class LocalStorage(Storage):
                 os.unlink(tmp)
             raise
 
+    def put_file(self, key, fileobj, content_type="application/octet-stream"):
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        written = 0
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                while block := fileobj.read(CHUNK):
+                    fh.write(block)
+                    written += len(block)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return written
+
+    def path_of(self, key):
+        """The object's file (for tools such as ffprobe that read a path); NotFound when missing."""
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(key)
+        return path
+
     def get(self, key):
         try:
             return self._path(key).read_bytes()

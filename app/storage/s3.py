@@ -1,6 +1,7 @@
 """Objects in an S3-compatible bucket through boto3 (AWS S3, or MinIO, OSS, COS with an endpoint URL)."""
 import boto3
 from botocore.config import Config as BotoConfig
+from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.storage.base import CHUNK, NotFound, Storage, StorageError, check_key
@@ -35,6 +36,15 @@ class S3Storage(Storage):
 
     def put(self, key, data, content_type="application/octet-stream"):
         self._call(key, self.client.put_object, Body=data, ContentType=content_type)
+
+    def put_file(self, key, fileobj, content_type="application/octet-stream"):
+        """boto3's managed transfer: multipart above 8 MiB, so memory stays at a few parts whatever the size."""
+        counted = _Counting(fileobj)
+        try:
+            self.client.upload_fileobj(counted, self.bucket, self._key(key), ExtraArgs={"ContentType": content_type})
+        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+            raise StorageError(f"S3 upload {key}: {exc}") from exc
+        return counted.count
 
     def get(self, key):
         return self._call(key, self.client.get_object)["Body"].read()
@@ -79,3 +89,24 @@ def _chunks(body, chunk):
         yield from body.iter_chunks(chunk)
     finally:
         body.close()
+
+
+class _Counting:
+    """A read-only wrapper that counts the bytes read and fills every read: boto3 takes a short read for the
+    end of the stream, while a request body (or a socket) may return less than asked before its end."""
+
+    def __init__(self, fileobj):
+        self.fileobj = fileobj
+        self.count = 0
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            block = self.fileobj.read()
+        else:
+            parts, wanted = [], size
+            while wanted > 0 and (part := self.fileobj.read(wanted)):
+                parts.append(part)
+                wanted -= len(part)
+            block = b"".join(parts)
+        self.count += len(block)
+        return block

@@ -21,6 +21,11 @@ function startChapter(chapterId) {
   return post('/learning/chapters/' + chapterId + '/sessions', {device: 'mini'})
 }
 
+/** A fresh link to the chapter's video (the old one expired during a pause or a seek) → {video_url, expires_at}. */
+function videoLink(chapterId) {
+  return get('/learning/chapters/' + chapterId + '/video-link', undefined, {silent: true})
+}
+
 /** One heartbeat → {status: ok|ask|taken_over|ended|rejected, watched_seconds, complete, question?, message?}. */
 function heartbeat(beat) {
   return post('/learning/heartbeat', beat, {silent: true})
@@ -32,4 +37,4 @@ function answerQuestion(sessionId, questionId, choice) {
     {question_id: questionId, choice})
 }
 
-module.exports = {myPlans, planCourses, course, startChapter, heartbeat, answerQuestion}
+module.exports = {videoLink, myPlans, planCourses, course, startChapter, heartbeat, answerQuestion}

@@ -9,9 +9,9 @@ from scripts.topology.settings import ROOT
 
 PY = sys.executable
 FLASK = [PY, "-m", "flask"]
-# Job workers: (name, the setting naming its queues or None for WORKER_QUEUES / QUEUE_NAME). A worker
-# for another queue is one more line, e.g. ("worker-video", "VIDEO_QUEUE_NAME").
-EXTRA_WORKERS = []
+# Job workers: (name, the queue given to `flask jobs worker --queue`, or None for WORKER_QUEUES / QUEUE_NAME).
+# The video worker transcodes uploaded chapter videos (VIDEO_QUEUE_NAME) so the main queue never waits.
+EXTRA_WORKERS = [("worker-video", "video")]
 # The order `down` stops things in: the front first, the stores last.
 STOP_ORDER = ("nginx", "web-", "clock-", "worker-", "sandbox", "mail", "s3", "sentinel-", "redis-")
 
@@ -106,8 +106,8 @@ def _up(cluster, env, log):
         procs.wait_http(f"http://127.0.0.1:{port}/healthz", seconds=60)
     log(f"web         gunicorn on {', '.join(map(str, cluster.web_ports))} "
         f"({cluster.web_workers} workers x {cluster.web_threads} threads each)")
-    for name, setting in workers(cluster):
-        queue = ["--queue", env.get(setting, "")] if setting else []
+    for name, queue_name in workers(cluster):
+        queue = ["--queue", queue_name] if queue_name else []
         procs.start(cluster, name, FLASK + ["jobs", "worker", *queue], env=env)
     for i in range(len(cluster.web_ports)):
         procs.start(cluster, f"clock-{i + 1}", FLASK + ["jobs", "clock"], env=env)

@@ -34,7 +34,7 @@ http {{
         listen 127.0.0.1:{port};
         server_name _;
         # The app refuses each endpoint's oversized body with a Chinese answer; this ceiling only stops
-        # what no endpoint accepts (the largest upload is 2 MB plus its form).
+        # what no endpoint accepts (the largest upload but chapter videos is 2 MB plus its form).
         client_max_body_size 4m;
 
         location /static/ {{
@@ -46,6 +46,19 @@ http {{
         location /_protected/ {{
             internal;
             alias {storage}/;
+        }}
+        # Chapter videos uploaded by content editors: streamed to the app (its limit is 2 GiB).
+        location ~ ^/staff/content/(courses/[0-9]+/chapters/new|chapters/[0-9]+/video)$ {{
+            client_max_body_size 2100m;
+            proxy_request_buffering off;
+            proxy_pass http://ce_app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_read_timeout 600s;
         }}
         location / {{
             proxy_pass http://ce_app;

@@ -94,4 +94,30 @@
     if (document.visibilityState === 'hidden') { beacon('hide'); video.pause(); }
   });
   window.addEventListener('pagehide', function () { beacon('unload'); });
+
+  // The video's link expires (data-link-expires, epoch seconds): when it ran out during a long pause or a
+  // seek, or the server refused it, fetch a fresh one and continue at the same place, playing if it was.
+  var linkUrl = box.getAttribute('data-link');
+  var linkExpires = parseInt(box.getAttribute('data-link-expires'), 10) * 1000 || 0;
+  var renewing = false, lastTime = 0;
+  function renew(at, play) {
+    if (renewing || !linkUrl) return;
+    renewing = true;
+    fetch(linkUrl, {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (body) {
+      renewing = false;
+      if (!body.data) { notice(body.message); return; }
+      linkExpires = body.data.expires_at * 1000;
+      video.addEventListener('loadedmetadata', function () {
+        video.currentTime = at;
+        if (play) video.play();
+      }, {once: true});
+      video.src = body.data.video_url;
+      box.setAttribute('data-renewed', String(parseInt(box.getAttribute('data-renewed') || '0', 10) + 1));
+    }).catch(function () { renewing = false; });
+  }
+  function stale() { return linkExpires && Date.now() > linkExpires - 1500; }
+  video.addEventListener('timeupdate', function () { if (!video.seeking) lastTime = video.currentTime; });
+  video.addEventListener('error', function () { if (!stopped) renew(lastTime, !!session); });
+  video.addEventListener('play', function () { if (stale() && !stopped) renew(video.currentTime, true); });
+  video.addEventListener('seeking', function () { if (stale() && !stopped) renew(video.currentTime, !video.paused); });
 })();

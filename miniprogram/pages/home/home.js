@@ -1,5 +1,6 @@
 // Home: this year's project, my progress in it, and the ways on.
 const catalogApi = require('../../api/catalog')
+const announcements = require('../../utils/announcements')
 const learningApi = require('../../api/learning')
 const auth = require('../../utils/auth')
 const nav = require('../../utils/nav')
@@ -13,7 +14,7 @@ function currentProject(projects, year) {
 }
 
 Page({
-  data: {loading: true, loggedIn: false, project: null, plan: null, others: [], error: ''},
+  data: {loading: true, loggedIn: false, project: null, plan: null, others: [], notices: [], error: ''},
 
   onShow() {
     return this.load()
@@ -25,6 +26,7 @@ Page({
 
   async load() {
     const loggedIn = await auth.ensureSignedIn()
+    this.setData({notices: await announcements.load()})
     try {
       const projects = await catalogApi.projects()
       const project = currentProject(projects, shanghaiYear())

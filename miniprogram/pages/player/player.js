@@ -2,6 +2,7 @@
 // the page is hidden or closed; shows the anti-idle question as a modal that pauses playback; stops
 // clearly when another device takes over; never lets the learner seek past what was watched.
 // The server credits time on its own clock; this page only reports.
+const learningApi = require('../../api/learning')
 const {Playback} = require('../../utils/playback')
 const request = require('../../utils/request')
 const {clock} = require('../../utils/format')
@@ -117,8 +118,28 @@ Page({
     wx.showToast({title: '不能拖动到尚未观看的位置', icon: 'none'})
   },
 
-  onVideoError() {
-    this.setData({notice: '视频加载失败，请检查网络后重试'})
+  /** The video link expired (a long pause, a seek) or the network failed: renew the link once and go on at the
+   * same place; only when that fails too is the learner told. */
+  async onVideoError() {
+    if (this.renewing || !this.data.started) return
+    const now = Date.now()
+    if (this.renewedAt && now - this.renewedAt < 5000) {
+      this.setData({notice: '视频加载失败，请检查网络后重试'})
+      return
+    }
+    this.renewing = true
+    const resume = this.playing
+    try {
+      const link = await learningApi.videoLink(this.playback.chapterId)
+      this.renewedAt = Date.now()
+      this.setData({videoUrl: request.absoluteUrl(link.video_url), initialTime: this.position})
+      this.ctx().seek(this.position)
+      if (resume) this.ctx().play()
+    } catch (error) {
+      this.setData({notice: '视频加载失败，请检查网络后重试'})
+    } finally {
+      this.renewing = false
+    }
   },
 
   async onAnswer(event) {

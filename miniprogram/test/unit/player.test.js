@@ -171,3 +171,20 @@ test('a plan not owned: the server\'s message, nothing played', async () => {
   expect(page.querySelector('#video')).toBeFalsy()
   expect(page.querySelector('#resume')).toBeFalsy()
 })
+
+test('an expired video link is renewed and playback goes on at the same place', async () => {
+  const page = await open()
+  page.instance.onPlay()
+  page.instance.onTimeUpdate({detail: {currentTime: 5}})
+  learningApi.videoLink.mockResolvedValueOnce({video_url: '/media/chapters/31.mp4?u=1&e=2&s=new', expires_at: 2})
+  await page.instance.onVideoError({detail: {errMsg: 'MEDIA_ERR_NETWORK'}})
+  expect(learningApi.videoLink).toHaveBeenCalledWith(31)
+  expect(page.instance.data.videoUrl).toBe(config.release.baseUrl + '/media/chapters/31.mp4?u=1&e=2&s=new')
+  expect(video().seek).toHaveBeenLastCalledWith(page.instance.position)
+  expect(video().play).toHaveBeenCalled()
+  expect(page.instance.data.notice).toBe('')
+  // A second failure straight after the renewal is a real problem: the learner is told.
+  await page.instance.onVideoError({detail: {errMsg: 'MEDIA_ERR_NETWORK'}})
+  expect(learningApi.videoLink).toHaveBeenCalledTimes(1)
+  expect(page.instance.data.notice).toBe('视频加载失败，请检查网络后重试')
+})
