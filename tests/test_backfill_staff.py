@@ -50,7 +50,8 @@ def test_queue_longest_waiting_first_with_deadline_and_duplicate_orders(app, yea
 
     detail = reviewer.get(f"/staff/backfill/{newer.id}")
     body = detail.get_data(as_text=True)
-    assert re.search(rf'id="duplicate-order">订单号 AB-1001 也出现在其他学员的申请中：\s*<a href="/staff/backfill/{older.id}"',
+    assert re.search(rf'id="duplicate-order">订单号 AB-1001 也出现在其他学员的申请中：'
+                     rf'\s*<a href="/staff/backfill/{older.id}"',
                      body)
     images = re.findall(r'<img src="(/backfill/images/[^"]+)"', body)
     assert len(images) == 2

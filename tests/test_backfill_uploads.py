@@ -7,7 +7,15 @@ from PIL import Image
 
 from app.backfill.models import BackfillImage
 from tests.backfill_fixtures import (
-    GPS_IFD, earlier_year, executable, heic_header, huge_photo, photo_with_gps, png_bomb, screenshot, upload,
+    GPS_IFD,
+    earlier_year,
+    executable,
+    heic_header,
+    huge_photo,
+    photo_with_gps,
+    png_bomb,
+    screenshot,
+    upload,
 )
 from tests.learning_fixtures import make_learner
 

@@ -150,7 +150,7 @@ def test_letter_rejected_corrected_and_approved(app, live_server, browser, regis
     phone.screenshot(path=str(shots / f"backfill-home-390-{engine}.png"), full_page=True)
     no_sideways_scroll(phone)
     phone.click("#home-backfill")
-    phone.click(f"#backfill-years [data-year='2013'] a")
+    phone.click("#backfill-years [data-year='2013'] a")
     phone.check("#kind-letter")
     expect(phone.locator("#f-order")).to_be_hidden()
     with phone.expect_download() as download:

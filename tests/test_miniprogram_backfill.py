@@ -9,8 +9,8 @@ from app.accounts import service
 from app.backfill.models import BackfillApplication, BackfillImage
 from app.learning.models import Enrollment
 from tests.backfill_fixtures import decide, earlier_year, executable, screenshot
-from tests.test_miniprogram_contract import MINIPROGRAM, RUN_TIMEOUT, node_binary
 from tests.staff_fixtures import make_staff_member
+from tests.test_miniprogram_contract import MINIPROGRAM, RUN_TIMEOUT, node_binary
 from tests.test_pay_gateway import make_user
 
 

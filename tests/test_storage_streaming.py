@@ -8,7 +8,8 @@ import pytest
 
 from app.storage import NotFound, make_storage
 from app.storage.serve import serve
-from tests.test_storage import BUCKET, backend, s3_config, s3_server  # noqa: F401  (fixtures: both backends)
+from tests.test_storage import BUCKET, s3_config, s3_server  # noqa: F401  (fixtures: both backends)
+from tests.test_storage import backend as backend  # noqa: F401  (the fixture the tests take)
 
 
 class _Trickle(io.RawIOBase):

@@ -25,7 +25,8 @@ PDF_TIMEOUT = 20
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
 
 TOO_BIG = "文件不能超过 10 MB，请压缩后重新上传"
-HEIC = "暂不支持 HEIC 格式的照片。请在 iPhone「设置 → 相机 → 格式」中选择「兼容性最佳」后重新拍摄，或截图后上传（截图为 JPEG/PNG）"
+HEIC = ("暂不支持 HEIC 格式的照片。请在 iPhone「设置 → 相机 → 格式」中选择「兼容性最佳」后重新拍摄，"
+        "或截图后上传（截图为 JPEG/PNG）")
 UNKNOWN = "只能上传 JPEG、PNG 图片{pdf}，请检查文件是否损坏或被改了扩展名"
 
 

@@ -20,9 +20,10 @@ register_section("content", "课程内容", "content_staff.projects", ROLES, ord
 for _action, _title in (("project.create", "新建培训项目"), ("project.update", "修改培训项目"),
                         ("project.publish", "上架培训项目"), ("project.unpublish", "下架培训项目"),
                         ("course.create", "新建课程"), ("course.update", "修改课程"), ("course.publish", "发布课程"),
-                        ("course.unpublish", "撤回课程"), ("course.cover", "更换课程封面"), ("question.create", "新增题目"),
-                        ("question.delete", "删除题目"), ("chapter.create", "新增章节"),
-                        ("chapter.video", "上传章节视频"), ("chapter.delete", "删除章节")):
+                        ("course.unpublish", "撤回课程"), ("course.cover", "更换课程封面"),
+                        ("question.create", "新增题目"), ("question.delete", "删除题目"),
+                        ("chapter.create", "新增章节"), ("chapter.video", "上传章节视频"),
+                        ("chapter.delete", "删除章节")):
     audit.register_action(_action, _title)
 
 

@@ -1,7 +1,7 @@
 """Objects in an S3-compatible bucket through boto3 (AWS S3, or MinIO, OSS, COS with an endpoint URL)."""
 import boto3
-from botocore.config import Config as BotoConfig
 from boto3.exceptions import S3UploadFailedError
+from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.storage.base import CHUNK, NotFound, Storage, StorageError, check_key

@@ -99,7 +99,8 @@ def _up(cluster, env, log):
     for port in cluster.web_ports:
         procs.start(cluster, f"web-{port}", [PY, "-m", "gunicorn", "--worker-class", "gthread", "--workers",
                                               str(cluster.web_workers), "--threads", str(cluster.web_threads),
-                                              "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--keep-alive", "75",
+                                              "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+                                              "--keep-alive", "75",
                                               "--control-socket", str(cluster.path(f"web-{port}.ctl")),
                                               "wsgi:app"], env=env)
     for port in cluster.web_ports:

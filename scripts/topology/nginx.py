@@ -96,5 +96,6 @@ def render(cluster):
 
 
 def argv(cluster):
-    return ["nginx", "-p", str(cluster.dir), "-c", str(render(cluster)), "-e", str(cluster.path("logs", "nginx-error.log")),
+    return ["nginx", "-p", str(cluster.dir), "-c", str(render(cluster)),
+            "-e", str(cluster.path("logs", "nginx-error.log")),
             "-g", "daemon off;"]

@@ -4,8 +4,6 @@ import datetime
 import json
 import os
 
-
-
 PASSWORD = "Load2026pass"
 CHAPTER_SECONDS = 4 * 3600
 
