@@ -35,3 +35,11 @@ def reconcile_trade_bill():
     from app.finance.reconcile import reconcile_yesterday
 
     return reconcile_yesterday()
+
+
+@periodic("invoice-sweep", 60)
+def invoice_sweep():
+    """Re-enqueue invoices stuck pending/failed; query those whose WeChat callback never came."""
+    from app.invoices.service import sweep
+
+    return sweep()

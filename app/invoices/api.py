@@ -1,0 +1,73 @@
+"""Invoices under /api/v1 (我的发票): my paid orders with their invoices, apply, change the title, the PDF."""
+from flask import current_app
+
+from app import storage
+from app.accounts.policy import current_user, require_owner
+from app.api import ApiBlueprint, ok
+from app.errors import ApiError
+from app.invoices import service, views_data
+from app.invoices.models import InvoiceTitle
+from app.invoices.schemas import InvoiceOrderOut, TitleIn
+from app.pay.models import Order
+
+bp = ApiBlueprint("invoices_api", __name__)
+
+
+def _my_order(order_no):
+    order = Order.get_or_none(Order.order_no == order_no)
+    if order is None:
+        raise ApiError("订单不存在", status=404)
+    return require_owner(order, "buyer_id")
+
+
+def _run(func, *args):
+    try:
+        return func(*args)
+    except service.InvoiceError as exc:
+        raise ApiError(exc.message, status=exc.status) from None
+
+
+def _save_title(user, data):
+    fields = data.model_dump(exclude_none=True)
+    InvoiceTitle.get_or_create(user=user.id, title_type=fields.pop("title_type"), name=fields.pop("name"),
+                               tax_no=fields.pop("tax_no", ""), defaults=fields)
+
+
+@bp.endpoint("/invoices", response=list[InvoiceOrderOut])
+def my_invoices():
+    """我的发票: every paid order of mine, its invoice state and what I may do."""
+    return ok(views_data.my_orders(current_user()))
+
+
+@bp.endpoint("/invoices/orders/<order_no>/apply", methods=["POST"], body=TitleIn, response=InvoiceOrderOut,
+             status=(200, 201))
+def apply(order_no, data):
+    """Apply for the order's invoice (in the calendar year of payment); pressing twice gives one invoice."""
+    order = _my_order(order_no)
+    before = service.current(order)
+    _run(service.apply, order, data.model_dump())
+    _save_title(current_user(), data)
+    return ok(views_data.order_view(order), "发票申请已提交", 200 if before else 201)
+
+
+@bp.endpoint("/invoices/orders/<order_no>/change", methods=["POST"], body=TitleIn, response=InvoiceOrderOut)
+def change(order_no, data):
+    """Change the title once within 15 days of issue (the old invoice is reversed, a new one issued)."""
+    order = _my_order(order_no)
+    _run(service.change_title, order, data.model_dump())
+    _save_title(current_user(), data)
+    return ok(views_data.order_view(order), "发票抬头修改已提交")
+
+
+@bp.endpoint("/invoices/<fapiao_id>/pdf", media="application/pdf")
+def invoice_pdf(fapiao_id):
+    """The invoice's PDF, kept by the platform (the order's buyer only)."""
+    invoice = views_data.find_invoice(fapiao_id)
+    if invoice is None or not invoice.pdf_key:
+        raise ApiError("发票不存在", status=404)
+    require_owner(Order.get_by_id(invoice.order_id), "buyer_id")
+    try:
+        return storage.send(invoice.pdf_key, "application/pdf", f"发票-{invoice.fapiao_number}.pdf")
+    except storage.StorageError as exc:
+        current_app.logger.error("invoice %s: serving %s failed: %s", fapiao_id, invoice.pdf_key, exc)
+        raise ApiError("发票文件暂时无法下载，请稍后再试", status=503) from None
