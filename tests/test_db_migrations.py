@@ -41,6 +41,7 @@ def test_models_match_the_migrated_schema(app):
     from app.bulk.models import BulkRegistration
     from app.consents.models import Consent
     from app.finance import models as finance
+    from app.invoices import models as invoices
     from app.learning import models as learning
     from app.pay import models as pay
     from app.units import models as units
@@ -49,7 +50,8 @@ def test_models_match_the_migrated_schema(app):
     for model in (User, AuthEvent, wechat.WechatIdentity, wechat.WechatMessage, wechat.WechatMessageAttempt,
                   wechat.WechatSubscription, learning.Project, learning.Course, learning.Enrollment, pay.Order,
                   pay.OrderSeat, pay.PaymentTransaction, pay.Refund, *units.MODELS, Consent, BulkRegistration,
-                  finance.ReconciliationRun, finance.ReconciliationDiff):
+                  finance.ReconciliationRun, finance.ReconciliationDiff, invoices.InvoiceTitle, invoices.Invoice,
+                  invoices.InvoiceEvent):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model
 
