@@ -32,7 +32,7 @@ class TitleIn(BaseModel):
         return self
 
 
-class InvoiceOut(BaseModel):
+class FapiaoOut(BaseModel):
     fapiao_id: str = Field(description="发票单号")
     version: int
     reason: str = Field(description="apply / change / refund")
@@ -60,4 +60,4 @@ class InvoiceOrderOut(BaseModel):
     apply_refusal: str | None
     can_change: bool
     change_refusal: str | None
-    invoices: list[InvoiceOut]
+    invoices: list[FapiaoOut]
