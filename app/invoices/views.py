@@ -1,0 +1,54 @@
+"""H5 pages: 我的发票 (per paid order: state, apply, change the title once, view / download / print the PDF)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from pydantic import ValidationError
+
+from app.accounts.policy import current_user, page, require_owner
+from app.errors import ApiError
+from app.invoices import api, service, views_data
+from app.invoices.schemas import TitleIn
+from app.invoices.models import InvoiceTitle
+from app.pay.models import Order
+
+bp = Blueprint("invoice_pages", __name__)
+
+
+def _title_from_form():
+    fields = {k: (request.form.get(k) or "").strip() or None for k in TitleIn.model_fields}
+    try:
+        return TitleIn(**fields)
+    except ValidationError as exc:
+        raise ApiError("；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+
+
+@bp.route("/invoices")
+@page()
+def my_invoices():
+    user = current_user()
+    titles = InvoiceTitle.select().where(InvoiceTitle.user == user.id).order_by(InvoiceTitle.id.desc())
+    return render_template("invoices/list.html", orders=views_data.my_orders(user), titles=list(titles))
+
+
+@bp.route("/invoices/<order_no>/<action>", methods=["POST"])
+@page()
+def act(order_no, action):
+    """Apply for the invoice or change its title, from the form on 我的发票."""
+    order = Order.get_or_none(Order.order_no == order_no)
+    if order is None or action not in ("apply", "change"):
+        flash("订单不存在")
+        return redirect(url_for("invoice_pages.my_invoices"))
+    require_owner(order, "buyer_id")
+    try:
+        title = _title_from_form()
+        func = service.apply if action == "apply" else service.change_title
+        api._run(func, order, title.model_dump())
+        api._save_title(current_user(), title)
+        flash("发票申请已提交" if action == "apply" else "发票抬头修改已提交")
+    except ApiError as exc:
+        flash(exc.message)
+    return redirect(url_for("invoice_pages.my_invoices") + f"#o-{order_no}")
+
+
+@bp.route("/invoices/<fapiao_id>.pdf")
+@page()
+def invoice_pdf(fapiao_id):
+    return api.invoice_pdf.__wrapped__(fapiao_id)
