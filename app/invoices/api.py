@@ -67,7 +67,7 @@ def invoice_pdf(fapiao_id):
         raise ApiError("发票不存在", status=404)
     require_owner(Order.get_by_id(invoice.order_id), "buyer_id")
     try:
-        return storage.send(invoice.pdf_key, "application/pdf", f"发票-{invoice.fapiao_number}.pdf")
+        return storage.send(invoice.pdf_key, "application/pdf", f"fapiao-{invoice.fapiao_number}.pdf")
     except storage.StorageError as exc:
         current_app.logger.error("invoice %s: serving %s failed: %s", fapiao_id, invoice.pdf_key, exc)
         raise ApiError("发票文件暂时无法下载，请稍后再试", status=503) from None
