@@ -5,9 +5,9 @@ from app import storage
 from app.accounts.policy import current_user, require_owner
 from app.api import ApiBlueprint, ok
 from app.errors import ApiError
-from app.invoices import service, views_data
+from app.invoices import notices, service, views_data
 from app.invoices.models import InvoiceTitle
-from app.invoices.schemas import InvoiceOrderOut, TitleIn
+from app.invoices.schemas import InvoiceOrderOut, MailIn, TitleIn
 from app.pay.models import Order
 
 bp = ApiBlueprint("invoices_api", __name__)
@@ -71,3 +71,37 @@ def invoice_pdf(fapiao_id):
     except storage.StorageError as exc:
         current_app.logger.error("invoice %s: serving %s failed: %s", fapiao_id, invoice.pdf_key, exc)
         raise ApiError("发票文件暂时无法下载，请稍后再试", status=503) from None
+
+
+def _my_invoice(fapiao_id):
+    invoice = views_data.find_invoice(fapiao_id)
+    if invoice is None:
+        raise ApiError("发票不存在", status=404)
+    order = require_owner(Order.get_by_id(invoice.order_id), "buyer_id")
+    return invoice, order
+
+
+@bp.endpoint("/invoices/<fapiao_id>/mail", methods=["POST"], body=MailIn, response=InvoiceOrderOut)
+def mail_pdf(fapiao_id, data):
+    """Send the invoice's PDF to an e-mail address."""
+    invoice, order = _my_invoice(fapiao_id)
+    if not invoice.pdf_key:
+        raise ApiError("发票尚未开具，暂不能发送", status=409)
+    notices.queue_mail(invoice, data.email)
+    return ok(views_data.order_view(order), "发票已发送到邮箱")
+
+
+@bp.endpoint("/invoices/<fapiao_id>/booked", methods=["POST"], response=InvoiceOrderOut)
+def booked(fapiao_id):
+    """A unit's invoice has been booked: a later red-letter reversal waits for the unit's confirmation."""
+    invoice, order = _my_invoice(fapiao_id)
+    _run(service.mark_booked, invoice)
+    return ok(views_data.order_view(order), "已标记为已入账")
+
+
+@bp.endpoint("/invoices/<fapiao_id>/confirm-reversal", methods=["POST"], response=InvoiceOrderOut)
+def confirm_reversal(fapiao_id):
+    """The unit confirms the red-letter reversal (红冲) of an invoice it had booked."""
+    invoice, order = _my_invoice(fapiao_id)
+    _run(service.confirm_reversal, invoice)
+    return ok(views_data.order_view(order), "已确认冲红")

@@ -46,6 +46,7 @@ class FapiaoOut(BaseModel):
     issued_on: str | None = Field(description="开票日期（北京时间）")
     pdf_url: str | None
     last_error: str | None
+    booked: bool = Field(description="单位已入账（冲红须单位确认）")
 
 
 class InvoiceOrderOut(BaseModel):
@@ -61,3 +62,16 @@ class InvoiceOrderOut(BaseModel):
     can_change: bool
     change_refusal: str | None
     invoices: list[FapiaoOut]
+
+
+class MailIn(BaseModel):
+    model_config = ConfigDict(title="邮箱有误", extra="forbid", str_max_length=100)
+    email: str = Field(description="接收发票 PDF 的电子邮箱")
+
+    @model_validator(mode="after")
+    def _clean(self):
+        self.email = self.email.strip()
+        local, _, domain = self.email.partition("@")
+        if not local or "." not in domain or " " in self.email:
+            raise ValueError("电子邮箱格式不正确")
+        return self

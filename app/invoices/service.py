@@ -127,14 +127,15 @@ def refresh(invoice):
     if remote is None:
         return invoice.status
     status = remote.get("status")
+    if remote.get("blue_fapiao") and not invoice.fapiao_number:
+        _record_issue(invoice, remote)
+        invoice = Invoice.get_by_id(invoice.id)
     if status == "ISSUED" and invoice.status in ("applying", "pending", "failed"):
-        blue = remote.get("blue_fapiao") or {}
-        Invoice.update(status="issued", fapiao_number=blue.get("fapiao_number", ""),
-                       fapiao_code=blue.get("fapiao_code", ""), check_code=blue.get("check_code", ""),
-                       issued_at=_parse_time(blue["fapiao_time"]), last_error="", updated_at=utcnow(),
-                       card_status=(remote.get("card_information") or {}).get("card_status", "")).where(
+        changed = Invoice.update(status="issued", last_error="", updated_at=utcnow()).where(
             Invoice.id == invoice.id, Invoice.status.in_(("applying", "pending", "failed"))).execute()
         store_pdf(Invoice.get_by_id(invoice.id))
+        if changed:
+            _notify(Invoice.get_by_id(invoice.id))
     elif status == "ISSUED" and invoice.status == "reversing":  # the reversal was not accepted: ask again
         _start_reversal(invoice, invoice.reverse_reason, invoice.reverse_cause)
     elif status == "REVERSED" and invoice.status != "reversed":
@@ -145,6 +146,23 @@ def refresh(invoice):
         if changed:
             _release_held(invoice.order_id)
     return Invoice.get_by_id(invoice.id).status
+
+
+def _record_issue(invoice, remote):
+    """The numbers and the date WeChat gave the invoice (kept whatever the row's state)."""
+    blue = remote["blue_fapiao"]
+    _set(invoice, fapiao_number=blue.get("fapiao_number", ""), fapiao_code=blue.get("fapiao_code", ""),
+         check_code=blue.get("check_code", ""), issued_at=_parse_time(blue["fapiao_time"]),
+         card_status=(remote.get("card_information") or {}).get("card_status", ""))
+
+
+def _notify(invoice):
+    from app.invoices import notices
+
+    try:
+        notices.invoice_issued(invoice)
+    except Exception:  # noqa: BLE001  (a message must never undo an issued invoice)
+        log.exception("invoice %s: message not queued", invoice.fapiao_id)
 
 
 def store_pdf(invoice):
@@ -175,6 +193,13 @@ def _start_reversal(invoice, reason, cause):
     except (gateway.Refused, gateway.Unavailable) as exc:
         _set(invoice, last_error=f"冲红未受理：{exc}"[:200])  # the sweep asks again
     return "reversing"
+
+
+def mark_booked(invoice):
+    """A unit says it has booked the invoice: a later reversal then waits for its confirmation."""
+    if invoice.title_type != "unit" or invoice.status != "issued":
+        raise InvoiceError("只有已开具的单位抬头发票可以标记为已入账")
+    _set(invoice, booked_at=utcnow())
 
 
 def confirm_reversal(invoice):
