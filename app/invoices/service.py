@@ -137,7 +137,7 @@ def refresh(invoice):
         if changed:
             _notify(Invoice.get_by_id(invoice.id))
     elif status == "ISSUED" and invoice.status == "reversing":  # the reversal was not accepted: ask again
-        _start_reversal(invoice, invoice.reverse_reason, invoice.reverse_cause)
+        start_reversal(invoice, invoice.reverse_reason, invoice.reverse_cause)
     elif status == "REVERSED" and invoice.status != "reversed":
         red = remote.get("red_fapiao") or {}
         changed = Invoice.update(status="reversed", red_number=red.get("fapiao_number", ""),
@@ -182,7 +182,7 @@ def _release_held(order_id):
         _enqueue(ISSUE_JOB, held)
 
 
-def _start_reversal(invoice, reason, cause):
+def start_reversal(invoice, reason, cause):
     """Ask WeChat to reverse (or, for a unit that booked it, wait for its confirmation)."""
     if invoice.title_type == "unit" and invoice.booked_at and invoice.status == "issued":
         _set(invoice, status="confirm_reversal", reverse_reason=reason, reverse_cause=cause)
@@ -207,7 +207,7 @@ def confirm_reversal(invoice):
     if invoice.status != "confirm_reversal":
         raise InvoiceError("该发票没有等待确认的冲红")
     _set(invoice, booked_at=None, status="issued")
-    return _start_reversal(Invoice.get_by_id(invoice.id), invoice.reverse_reason, invoice.reverse_cause)
+    return start_reversal(Invoice.get_by_id(invoice.id), invoice.reverse_reason, invoice.reverse_cause)
 
 
 def change_title(order, title, now=None):
@@ -227,7 +227,7 @@ def change_title(order, title, now=None):
             new = _create(order, invoice.version + 1, "change", title, invoice.amount_fen, status="held")
     except peewee.IntegrityError:
         raise InvoiceError("发票正在修改中，请稍后刷新") from None
-    _start_reversal(invoice, CHANGE_REASON, "change")
+    start_reversal(invoice, CHANGE_REASON, "change")
     return new
 
 
@@ -249,7 +249,7 @@ def on_refund(order_id):
         else:
             _create(order, invoice.version + 1, "refund", {k: getattr(invoice, k) for k in TITLE_FIELDS},
                     remaining, status="held")
-    return _start_reversal(invoice, REFUND_REASON, "refund")
+    return start_reversal(invoice, REFUND_REASON, "refund")
 
 
 def retry(invoice):
