@@ -91,3 +91,33 @@ def test_apply_later_from_my_orders_and_change_the_title_once(app, live_server, 
     expect(card.locator(".invoice-state")).to_have_text("已开具")
     expect(card.locator(".refusal")).to_have_text("每张发票只能修改一次抬头，本订单的发票已修改过")
     expect(card.locator(".invoice")).to_have_count(2)
+
+
+def test_a_group_orders_unit_invoice(app, live_server, page, registered, catalogue, drain, sandbox_api):
+    from app.accounts.models import User
+    from tests.refund_helpers import buy_for_unit
+    from tests.test_pay_gateway import make_user
+
+    contact = User.get(User.name == registered["name"])
+    order = buy_for_unit(sandbox_api, contact, catalogue, [make_user(40, name="学员甲"), make_user(41, name="学员乙")])
+    page.set_viewport_size({"width": 390, "height": 844})
+    _login(page, live_server, registered["mobile"])
+    page.goto(f"{live_server}/group/orders")
+    expect(page.locator(f"#invoice-{order.order_no}")).to_have_text("未申请")
+    page.click(f"#invoice-{order.order_no}")
+    card = page.locator(f"[data-order='{order.order_no}']")
+    expect(card.locator("input[name=title_type][value=personal]")).to_have_count(0)  # a group order: the unit
+    card.locator("input[name=name]").fill("重庆市示例科技有限公司")
+    card.locator("input[name=tax_no]").fill(UNIT_TAX_NO[:-1] + "H")
+    card.locator("button[type=submit]").click()
+    expect(page.get_by_text("纳税人识别号校验位不正确，请核对")).to_be_visible()
+    card = page.locator(f"[data-order='{order.order_no}']")
+    card.locator("input[name=name]").fill("重庆市示例科技有限公司")
+    card.locator("input[name=tax_no]").fill(UNIT_TAX_NO)
+    card.locator("button[type=submit]").click()
+    expect(page.get_by_text("发票申请已提交")).to_be_visible()
+    wait_until(lambda: drain() or _status() == "issued" and Invoice.get().pdf_key)
+    page.goto(f"{live_server}/group/orders")
+    expect(page.locator(f"#invoice-{order.order_no}")).to_have_text("已开具")
+    invoice = Invoice.get()
+    assert (invoice.title_type, invoice.tax_no, invoice.amount_fen) == ("unit", UNIT_TAX_NO, order.amount_fen)

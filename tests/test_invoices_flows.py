@@ -142,3 +142,25 @@ def test_a_group_order_created_with_apply_now_gets_its_unit_invoice(app, drain, 
     invoice = Invoice.get()
     assert (invoice.title_type, invoice.name, invoice.tax_no, invoice.status) == ("unit", UNIT["name"], UNIT_TAX_NO,
                                                                                    "issued")
+
+
+def test_a_title_picked_on_wechats_title_page_is_invoiced(app, live_server, api, drain, sandbox, sandbox_api, project,
+                                                          registered):
+    from app.accounts.models import User
+
+    user = User.get(User.name == registered["name"])
+    order = buy(sandbox_api, user, project)
+    Order.update(payer_appid=app.config["WECHAT_MP_APPID"], payer_openid="oTitlePayer0000000000000001").where(
+        Order.id == order.id).execute()  # as if paid with JSAPI inside WeChat
+    api.post("/auth/login", {"username": registered["mobile"], "password": registered["password"]})
+    status, body = api.get(f"/invoices/orders/{order.order_no}/wechat-title")
+    assert status == 200 and body["data"]["url"].startswith(sandbox.url + "/_sandbox/fapiao/title-page?")
+    page = requests.post(body["data"]["url"], data={"fapiao_apply_id": order.transaction_id, "type": "ORGANIZATION",
+                                                     "name": UNIT["name"], "taxpayer_id": UNIT_TAX_NO}, timeout=10)
+    assert page.status_code == 200 and "已提交" in page.text
+    from tests.helpers import wait_until
+
+    invoice = wait_until(lambda: Invoice.get_or_none(Invoice.order == order.id))  # FAPIAO.USER_APPLIED arrived
+    assert (invoice.title_type, invoice.name, invoice.tax_no) == ("unit", UNIT["name"], UNIT_TAX_NO)
+    status, body = api.get(f"/invoices/orders/{order.order_no}/wechat-title")
+    assert (status, body["message"]) == (409, "已申请发票")

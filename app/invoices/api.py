@@ -5,9 +5,9 @@ from app import storage
 from app.accounts.policy import current_user, require_owner
 from app.api import ApiBlueprint, ok
 from app.errors import ApiError
-from app.invoices import notices, service, views_data
+from app.invoices import gateway, notices, service, views_data
 from app.invoices.models import InvoiceTitle
-from app.invoices.schemas import InvoiceOrderOut, MailIn, TitleIn
+from app.invoices.schemas import InvoiceOrderOut, MailIn, TitleIn, TitleUrlOut
 from app.pay.models import Order
 
 bp = ApiBlueprint("invoices_api", __name__)
@@ -105,3 +105,19 @@ def confirm_reversal(fapiao_id):
     invoice, order = _my_invoice(fapiao_id)
     _run(service.confirm_reversal, invoice)
     return ok(views_data.order_view(order), "已确认冲红")
+
+
+@bp.endpoint("/invoices/orders/<order_no>/wechat-title", response=TitleUrlOut)
+def wechat_title(order_no):
+    """Inside WeChat: the URL of WeChat's own title page for this order's payer (the invoice follows)."""
+    order = _my_order(order_no)
+    refusal = service.rules.apply_refusal(order, service.utcnow())
+    if refusal or service.current(order) is not None:
+        raise ApiError(refusal or "已申请发票", status=409)
+    if not order.payer_openid or not order.transaction_id:
+        raise ApiError("该订单不是在微信内支付的，请填写抬头", status=409)
+    try:
+        url = gateway.title_url(order)
+    except (gateway.Unavailable, gateway.Refused):
+        raise ApiError("微信发票抬头页暂时无法打开，请填写抬头", status=502) from None
+    return ok({"url": url})

@@ -153,3 +153,25 @@ def download_pdf(invoice):
     if not isinstance(data, bytes | bytearray) or not bytes(data).startswith(b"%PDF"):
         raise Unavailable("not_a_pdf")
     return bytes(data)
+
+
+def title_url(order):
+    """WeChat's own title page for the payer of this order (inside WeChat: pick a saved title or fill one)."""
+    ensure_callback()  # FAPIAO.USER_APPLIED comes there
+    source = "MINIPROGRAM" if order.pay_channel == "mini" else "WEB"
+    _status, body = call("title_url", None, client().fapiao_title_url, order.transaction_id, source,
+                         order.amount_fen - order.refunded_fen, order.payer_openid, appid=order.payer_appid,
+                         summary={"order_no": order.order_no, "source": source})
+    return body.get("url")
+
+
+def user_title(apply_id):
+    """The title the WeChat user filled on that page, as our title fields (None when not filled)."""
+    status, body = call("user_title", None, client().fapiao_title, apply_id, summary={"apply_id": apply_id})
+    if status == 404:
+        return None
+    title = {"title_type": "unit" if body.get("type") == "ORGANIZATION" else "personal", "name": body.get("name"),
+             "tax_no": body.get("taxpayer_id") or ""}
+    for field in ("address", "telephone", "bank_name", "bank_account"):
+        title[field] = body.get(field) or ""
+    return title

@@ -5,12 +5,12 @@ from app.accounts.models import User
 from app.db import BaseModel, utcnow
 from app.pay.models import Order
 
+# held: a new title or the remaining amount, waiting for the reversal of the invoice before it ·
 # pending: to be sent to WeChat · applying: accepted by WeChat, not issued yet · issued ·
 # failed: WeChat refused or could not be reached, retried with backoff ·
 # confirm_reversal: a unit that booked the invoice must confirm the red-letter reversal first ·
 # reversing: reversal accepted by WeChat · reversed
-INVOICE_STATES = ("pending", "applying", "issued", "failed", "confirm_reversal", "reversing", "reversed")
-OPEN_STATES = ("pending", "applying", "failed")
+INVOICE_STATES = ("held", "pending", "applying", "issued", "failed", "confirm_reversal", "reversing", "reversed")
 
 
 class InvoiceTitle(BaseModel):

@@ -36,6 +36,8 @@ def fapiao_notify():
     apply_id = str(resource.get("fapiao_apply_id") or "")
     ids = [str(f.get("fapiao_id")) for f in resource.get("fapiao_information") or []]
     try:
+        if event_type == "FAPIAO.USER_APPLIED":
+            service.apply_from_wechat_title(apply_id)
         invoices = list(Invoice.select().where(Invoice.fapiao_apply_id == apply_id, Invoice.fapiao_id.in_(ids)))
         for invoice in invoices:
             service.refresh(invoice)

@@ -61,6 +61,7 @@ class InvoiceOrderOut(BaseModel):
     apply_refusal: str | None
     can_change: bool
     change_refusal: str | None
+    wechat_title: bool = Field(description="可在微信的抬头页选择抬头（微信内支付的订单）")
     invoices: list[FapiaoOut]
 
 
@@ -75,3 +76,7 @@ class MailIn(BaseModel):
         if not local or "." not in domain or " " in self.email:
             raise ValueError("电子邮箱格式不正确")
         return self
+
+
+class TitleUrlOut(BaseModel):
+    url: str = Field(description="微信发票抬头填写页")

@@ -86,6 +86,26 @@ def apply_on_payment(order):
         return None
 
 
+def apply_from_wechat_title(apply_id):
+    """FAPIAO.USER_APPLIED: the payer chose a title on WeChat's page; apply with it (checked like ours)."""
+    from app.invoices.schemas import TitleIn
+
+    order = Order.get_or_none(Order.transaction_id == apply_id)
+    raw = gateway.user_title(apply_id) if order is not None else None
+    if raw is None:
+        return None
+    try:
+        title = TitleIn(**{k: v or None for k, v in raw.items()}).model_dump()
+    except ValueError as exc:
+        log.warning("order %s: the WeChat title was refused: %s", order.order_no, exc)
+        return None
+    try:
+        return apply(order, title)
+    except InvoiceError as exc:
+        log.warning("order %s: invoice from the WeChat title not applied: %s", order.order_no, exc.message)
+        return None
+
+
 def _claim(invoice_id, states):
     return Invoice.update(attempts=Invoice.attempts + 1, updated_at=utcnow()).where(
         Invoice.id == invoice_id, Invoice.status.in_(states)).execute()

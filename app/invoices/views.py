@@ -52,3 +52,15 @@ def act(order_no, action):
 @page()
 def invoice_pdf(fapiao_id):
     return api.invoice_pdf.__wrapped__(fapiao_id)
+
+
+@bp.route("/invoices/<order_no>/wechat-title")
+@page()
+def wechat_title(order_no):
+    """Inside WeChat: open WeChat's own title page; the invoice follows its FAPIAO.USER_APPLIED callback."""
+    try:
+        answer = api.wechat_title.__wrapped__(order_no)
+    except ApiError as exc:
+        flash(exc.message)
+        return redirect(url_for("invoice_pages.my_invoices"))
+    return redirect(answer[0].get_json()["data"]["url"])

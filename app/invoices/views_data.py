@@ -46,6 +46,7 @@ def order_view(order, now=None):
             "paid_on": rules.china_date(order.paid_at).isoformat() if order.paid_at else None,
             "state": state, "state_text": STATE_TEXT[state], "can_apply": apply_refusal is None,
             "apply_refusal": apply_refusal, "can_change": change_refusal is None, "change_refusal": change_refusal,
+            "wechat_title": apply_refusal is None and bool(order.payer_openid and order.transaction_id),
             "invoices": [invoice_view(i) for i in invoices]}
 
 
@@ -56,3 +57,11 @@ def my_orders(user):
 
 def find_invoice(fapiao_id):
     return Invoice.get_or_none(Invoice.fapiao_id == fapiao_id)
+
+
+def state_texts(order_nos):
+    """{order_no: what 我的发票 says of its invoice} for lists such as 团购订单."""
+    out = {}
+    for order in Order.select().where(Order.order_no.in_(list(order_nos))):
+        out[order.order_no] = STATE_TEXT[_state(service.invoices_of(order))]
+    return out

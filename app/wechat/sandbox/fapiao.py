@@ -14,13 +14,14 @@ encrypted like a payment notification, goes to the callback URL set through deve
     GET  /download?token=&fapiao_id=             the PDF (unsigned; the token is the credential)
 
 Control (not WeChat APIs): POST /_sandbox/fapiao/complete {fapiao_apply_id, fapiao_id?, notify?},
-POST /_sandbox/fapiao/user-title {fapiao_apply_id, buyer_information, notify?} (the user's WeChat title
-page), GET /_sandbox/fapiao/applications (card insertions included).
+POST /_sandbox/fapiao/user-title {fapiao_apply_id, buyer_information, notify?} and the page
+/_sandbox/fapiao/title-page (the user's WeChat title page), GET /_sandbox/fapiao/applications (card
+insertions included).
 """
 import time
 import uuid
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from app.wechat.sandbox import fapiao_pdf, fapiao_store, pay_notify, pay_store, state
 from app.wechat.sandbox.pay_crypto import PayError, check_merchant_request, dumps, encrypt_resource, platform_headers
@@ -251,6 +252,22 @@ def control_user_title():
     state.put(("fapiao", "title", apply_id), title)
     pay_notify.dispatch(notice("USER_APPLIED", apply_id, apply_time=pay_store.rfc3339()), data.get("notify", "normal"))
     return answer(title)
+
+
+@bp.route("/_sandbox/fapiao/title-page", methods=["GET", "POST"])
+def title_page():
+    """WeChat's title page, as the payer sees it inside WeChat (the URL title-url answers)."""
+    apply_id = request.values.get("fapiao_apply_id", "")
+    if request.method == "GET":
+        return render_template("sandbox/fapiao_title.html", apply_id=apply_id)
+    data = {k: request.form.get(k) for k in ("type", "name", "taxpayer_id") if request.form.get(k)}
+    try:
+        title = fapiao_store.buyer({"buyer_information": data})
+    except PayError as error:
+        return render_template("sandbox/fapiao_title.html", apply_id=apply_id, error=error.message), 400
+    state.put(("fapiao", "title", apply_id), title)
+    pay_notify.dispatch(notice("USER_APPLIED", apply_id, apply_time=pay_store.rfc3339()))
+    return render_template("sandbox/fapiao_title.html", apply_id=apply_id, done=True)
 
 
 @bp.get("/_sandbox/fapiao/applications")
