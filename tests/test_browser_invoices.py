@@ -121,3 +121,29 @@ def test_a_group_orders_unit_invoice(app, live_server, page, registered, catalog
     expect(page.locator(f"#invoice-{order.order_no}")).to_have_text("已开具")
     invoice = Invoice.get()
     assert (invoice.title_type, invoice.tax_no, invoice.amount_fen) == ("unit", UNIT_TAX_NO, order.amount_fen)
+
+
+def test_the_invoice_desk_at_pc_width(app, live_server, page, registered, catalogue, drain, sandbox_api, shots, engine):
+    from app.accounts.models import User
+    from tests.refund_helpers import buy
+    from tests.staff_fixtures import make_staff_member
+    from tests.test_browser_staff import _login as staff_login
+
+    order = buy(sandbox_api, User.get(User.name == registered["name"]), catalogue)
+    from app.invoices import service
+
+    service.apply(order, {"title_type": "personal", "name": registered["name"]})
+    wait_until(lambda: drain() or _status() == "issued")
+    make_staff_member(app, ("finance",), i=705, name="财务小李")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    staff_login(page, live_server, "staff705")
+    page.click("text=发票")
+    expect(page.locator("#invoices")).to_contain_text("已开具")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.screenshot(path=str(shots / f"invoice-desk-{engine}.png"), full_page=True)
+    page.click(f"text={Invoice.get().fapiao_id}")
+    page.click("#reverse")
+    expect(page.locator("#confirm-form")).to_contain_text(Invoice.get().fapiao_number)
+    page.screenshot(path=str(shots / f"invoice-reverse-{engine}.png"), full_page=True)
+    page.click("#confirm-form button[type=submit]")
+    expect(page.locator("#invoice-facts")).to_contain_text("冲红中")
