@@ -14,7 +14,14 @@ from app.pay.models import Order
 from app.wechat.models import WechatMessage
 from tests.mail_fixtures import smtp_outbox  # noqa: F401  (fixture)
 from tests.refund_helpers import buy, buy_for_unit, manual_refunds_fixture  # noqa: F401  (fixture)
-from tests.test_invoices import PERSONAL, UNIT_TAX_NO, complete, issued, manual_fapiao, sandbox_application  # noqa: F401
+from tests.test_invoices import (  # noqa: F401  (fixture)
+    PERSONAL,
+    UNIT_TAX_NO,
+    complete,
+    issued,
+    manual_fapiao,
+    sandbox_application,
+)
 from tests.test_pay_gateway import (  # noqa: F401  (fixtures)
     buyer_fixture,
     fast_sandbox_fixture,
@@ -29,8 +36,8 @@ UNIT = {"title_type": "unit", "name": "重庆市示例科技有限公司", "tax_
 def test_issue_sends_one_message_and_mails_the_pdf(app_factory, smtp_outbox, drain_factory, sandbox_api):  # noqa: F811
     app = app_factory(**smtp_outbox)
     with app.app_context():
-        from app.learning.models import Project
         from app.db import utcnow
+        from app.learning.models import Project
 
         project = Project.create(year=2026, name="2026年度专业技术人员公需科目", price_fen=9900,
                                  sale_start=utcnow() - datetime.timedelta(days=1),
@@ -164,3 +171,16 @@ def test_a_title_picked_on_wechats_title_page_is_invoiced(app, live_server, api,
     assert (invoice.title_type, invoice.name, invoice.tax_no) == ("unit", UNIT["name"], UNIT_TAX_NO)
     status, body = api.get(f"/invoices/orders/{order.order_no}/wechat-title")
     assert (status, body["message"]) == (409, "已申请发票")
+
+
+def test_the_sandbox_overview_lists_invoices_and_card_insertions(app, drain, sandbox, sandbox_api, project, buyer):
+    order = buy(sandbox_api, buyer, project)
+    service.apply(order, PERSONAL)
+    invoice = issued(drain, sandbox_api, order)
+    status, _ = gateway.call("insert_cards", invoice, gateway.client().fapiao_insert_cards, order.transaction_id,
+                             {"type": "INDIVIDUAL", "name": "王小明"},
+                             [{"fapiao_media_id": "m1", "fapiao_number": invoice.fapiao_number}])
+    assert status == 202
+    page = requests.get(sandbox.url + "/_sandbox/fapiao/", timeout=10)
+    assert page.status_code == 200 and invoice.fapiao_number in page.text and "INSERTED" in page.text
+    assert "m1" in page.text

@@ -27,16 +27,17 @@ def invoice_issued(invoice):
     order = Order.get_by_id(invoice.order_id)
     buyer = User.get_by_id(order.buyer_id)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    messages.notify(f"invoice-issued:{invoice.id}", buyer, "invoice_issued",
-                    {"title": invoice.name, "number": invoice.fapiao_number, "amount": _yuan(invoice.amount_fen),
-                     "time": invoice.issued_at + datetime.timedelta(hours=8)}, url=f"{base}/invoices#o-{order.order_no}",
-                    page="pages/invoices/invoices")
+    values = {"title": invoice.name, "number": invoice.fapiao_number, "amount": _yuan(invoice.amount_fen),
+              "time": invoice.issued_at + datetime.timedelta(hours=8)}
+    messages.notify(f"invoice-issued:{invoice.id}", buyer, "invoice_issued", values,
+                    url=f"{base}/invoices#o-{order.order_no}", page="pages/invoices/invoices")
     if invoice.email:
         queue_mail(invoice, invoice.email)
 
 
 def queue_mail(invoice, to):
-    enqueue(mail_job, invoice.id, to, job_id=f"invoice-mail-{invoice.id}-{hashlib.sha256(to.encode()).hexdigest()[:12]}")
+    digest = hashlib.sha256(to.encode()).hexdigest()[:12]
+    enqueue(mail_job, invoice.id, to, job_id=f"invoice-mail-{invoice.id}-{digest}")
 
 
 def mail_job(invoice_id, to):

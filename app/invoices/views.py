@@ -5,8 +5,8 @@ from pydantic import ValidationError
 from app.accounts.policy import current_user, page, require_owner
 from app.errors import ApiError
 from app.invoices import api, service, views_data
-from app.invoices.schemas import TitleIn
 from app.invoices.models import InvoiceTitle
+from app.invoices.schemas import TitleIn
 from app.pay.models import Order
 
 bp = Blueprint("invoice_pages", __name__)

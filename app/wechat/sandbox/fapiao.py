@@ -270,6 +270,13 @@ def title_page():
     return render_template("sandbox/fapiao_title.html", apply_id=apply_id, done=True)
 
 
+@bp.get("/_sandbox/fapiao/")
+def overview():
+    """The invoices the sandbox holds, their card package state, and insert-cards calls."""
+    return render_template("sandbox/fapiao_index.html", applications=fapiao_store.all_applications(),
+                           cards=state.read_log("fapiao_cards"), callback_url=fapiao_store.callback_url())
+
+
 @bp.get("/_sandbox/fapiao/applications")
 def control_applications():
     return answer({"applications": fapiao_store.all_applications(), "cards": state.read_log("fapiao_cards")})
