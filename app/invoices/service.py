@@ -20,6 +20,7 @@ from app.pay.models import Order
 
 log = logging.getLogger(__name__)
 STUCK_MINUTES = 3
+MAX_SWEEP_ATTEMPTS = 10  # a failed invoice tried this often waits for staff (the desk's retry)
 ISSUE_JOB = "app.invoices.service:issue_job"
 REFRESH_JOB = "app.invoices.service:refresh_job"
 TITLE_FIELDS = ("title_type", "name", "tax_no", "address", "telephone", "bank_name", "bank_account", "email")
@@ -280,11 +281,12 @@ def retry(invoice):
 
 
 def sweep(now=None):
-    """Periodic: re-enqueue stuck pending/failed invoices; query applying/reversing ones (lost callbacks)."""
+    """Periodic: re-enqueue stuck pending/failed invoices (until MAX_SWEEP_ATTEMPTS); query applying/reversing
+    ones (lost callbacks)."""
     cutoff = (now or utcnow()) - datetime.timedelta(minutes=STUCK_MINUTES)
     minute = (now or utcnow()).strftime("%Y%m%d%H%M")
     stuck = Invoice.select().where(Invoice.updated_at < cutoff)
-    for invoice in stuck.where(Invoice.status.in_(("pending", "failed"))):
+    for invoice in stuck.where(Invoice.status.in_(("pending", "failed")), Invoice.attempts < MAX_SWEEP_ATTEMPTS):
         _enqueue(ISSUE_JOB, invoice, f"-{minute}")
     for invoice in stuck.where(Invoice.status.in_(("applying", "reversing"))):
         _enqueue(REFRESH_JOB, invoice, f"-{minute}")
