@@ -13,10 +13,9 @@ from app.pay.models import Order
 INVOICE_STATES = ("held", "pending", "applying", "issued", "failed", "confirm_reversal", "reversing", "reversed")
 
 
-class InvoiceTitle(BaseModel):
-    """A saved title (抬头) to pick again: personal (a name) or a unit (name and taxpayer number)."""
+class TitleFields(BaseModel):
+    """The fields of a title (抬头), shared by saved titles and invoices (no table of its own)."""
 
-    user = peewee.ForeignKeyField(User, backref="invoice_titles", on_delete="CASCADE")
     title_type = peewee.CharField(max_length=8)  # personal / unit
     name = peewee.CharField(max_length=100)
     tax_no = peewee.CharField(max_length=20, default="")
@@ -26,11 +25,17 @@ class InvoiceTitle(BaseModel):
     bank_account = peewee.CharField(max_length=40, default="")
     email = peewee.CharField(max_length=100, default="")
 
+
+class InvoiceTitle(TitleFields):
+    """A saved title to pick again: personal (a name) or a unit (name and taxpayer number)."""
+
+    user = peewee.ForeignKeyField(User, backref="invoice_titles", on_delete="CASCADE")
+
     class Meta:
         table_name = "invoice_title"
 
 
-class Invoice(BaseModel):
+class Invoice(TitleFields):
     """The record of truth of one invoice: an order's title version (1 = the first, 2 = after a change or a
     partial refund's re-issue...). Its fapiao_id is `<order_no>F<version>`."""
 
@@ -39,14 +44,6 @@ class Invoice(BaseModel):
     reason = peewee.CharField(max_length=12, default="apply")  # apply / change / refund (re-issue)
     fapiao_id = peewee.CharField(max_length=32, unique=True)
     fapiao_apply_id = peewee.CharField(max_length=40, default="")  # the payment's transaction id
-    title_type = peewee.CharField(max_length=8)
-    name = peewee.CharField(max_length=100)
-    tax_no = peewee.CharField(max_length=20, default="")
-    address = peewee.CharField(max_length=100, default="")
-    telephone = peewee.CharField(max_length=30, default="")
-    bank_name = peewee.CharField(max_length=100, default="")
-    bank_account = peewee.CharField(max_length=40, default="")
-    email = peewee.CharField(max_length=100, default="")
     amount_fen = peewee.IntegerField()
     status = peewee.CharField(max_length=16, default="pending", index=True)
     fapiao_number = peewee.CharField(max_length=32, default="")
