@@ -58,8 +58,13 @@ def test_apply_now_then_the_pdf_opens(app, live_server, page, registered, catalo
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     answer = requests.get(live_server + href, cookies=cookies, timeout=10)
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert "Content-Disposition" not in answer.headers  # shown inline: view and print
     text = PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()
     assert registered["name"] in text and "培训费" in text
+    expect(card.locator(".invoice")).to_contain_text("已放入微信卡包")
+    download = requests.get(live_server + card.locator(".pdf-download").get_attribute("href"), cookies=cookies,
+                            timeout=10)
+    assert download.headers["Content-Disposition"].startswith("attachment") and download.content == answer.content
 
 
 def test_apply_later_from_my_orders_and_change_the_title_once(app, live_server, page, registered, catalogue, drain):

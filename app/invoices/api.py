@@ -1,5 +1,5 @@
 """Invoices under /api/v1 (我的发票): my paid orders with their invoices, apply, change the title, the PDF."""
-from flask import current_app
+from flask import current_app, request
 
 from app import storage
 from app.accounts.policy import current_user, require_owner
@@ -61,13 +61,14 @@ def change(order_no, data):
 
 @bp.endpoint("/invoices/<fapiao_id>/pdf", media="application/pdf")
 def invoice_pdf(fapiao_id):
-    """The invoice's PDF, kept by the platform (the order's buyer only)."""
+    """The invoice's PDF, kept by the platform (the order's buyer only); `?download=1` as an attachment."""
     invoice = views_data.find_invoice(fapiao_id)
     if invoice is None or not invoice.pdf_key:
         raise ApiError("发票不存在", status=404)
     require_owner(Order.get_by_id(invoice.order_id), "buyer_id")
     try:
-        return storage.send(invoice.pdf_key, "application/pdf", f"fapiao-{invoice.fapiao_number}.pdf")
+        name = f"fapiao-{invoice.fapiao_number}.pdf" if request.args.get("download") == "1" else None
+        return storage.send(invoice.pdf_key, "application/pdf", name)  # no name: shown inline, to view or print
     except storage.StorageError as exc:
         current_app.logger.error("invoice %s: serving %s failed: %s", fapiao_id, invoice.pdf_key, exc)
         raise ApiError("发票文件暂时无法下载，请稍后再试", status=503) from None

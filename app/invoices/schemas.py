@@ -47,6 +47,7 @@ class FapiaoOut(BaseModel):
     pdf_url: str | None
     last_error: str | None
     booked: bool = Field(description="单位已入账（冲红须单位确认）")
+    in_card_package: bool = Field(description="已放入付款人的微信卡包")
 
 
 class InvoiceOrderOut(BaseModel):

@@ -21,7 +21,8 @@ def invoice_view(invoice):
             "name": invoice.name, "tax_no": invoice.tax_no or None, "amount_fen": invoice.amount_fen,
             "fapiao_number": invoice.fapiao_number or None, "issued_on": issued,
             "pdf_url": f"/api/v1/invoices/{invoice.fapiao_id}/pdf" if invoice.pdf_key else None,
-            "last_error": invoice.last_error or None, "booked": invoice.booked_at is not None}
+            "last_error": invoice.last_error or None, "booked": invoice.booked_at is not None,
+            "in_card_package": invoice.card_status == "INSERTED"}
 
 
 def _state(invoices):
