@@ -184,3 +184,38 @@ def test_the_sandbox_overview_lists_invoices_and_card_insertions(app, drain, san
     page = requests.get(sandbox.url + "/_sandbox/fapiao/", timeout=10)
     assert page.status_code == 200 and invoice.fapiao_number in page.text and "INSERTED" in page.text
     assert "m1" in page.text
+
+
+def test_the_pdf_is_mailed_on_request_and_a_unit_confirms_through_the_api(app_factory, smtp_outbox,  # noqa: F811
+                                                                        drain_factory, sandbox_api, learner_data):
+    from app.db import utcnow
+    from app.learning.models import Project
+    from tests.conftest import Api
+
+    app = app_factory(**smtp_outbox)
+    with app.app_context():
+        api = Api(app.test_client())
+        assert api.register(learner_data)[0] == 201
+        from app.accounts.models import User
+
+        user = User.get(User.name == learner_data["name"])
+        project = Project.create(year=2026, name="2026年度公需科目", price_fen=9900,
+                                 sale_start=utcnow() - datetime.timedelta(days=1),
+                                 sale_end=utcnow() + datetime.timedelta(days=30))
+        order = buy(sandbox_api, user, project)
+        drain = drain_factory(app)
+        status, body = api.post(f"/invoices/orders/{order.order_no}/apply", UNIT)
+        assert status == 201
+        invoice = issued(drain, sandbox_api, order)
+        status, body = api.post(f"/invoices/{invoice.fapiao_id}/mail", {"email": "不是邮箱"})
+        assert (status, Invoice.select().count()) == (422, 1)
+        status, body = api.post(f"/invoices/{invoice.fapiao_id}/mail", {"email": "finance@unit.example.cn"})
+        assert (status, body["message"]) == (200, "发票已发送到邮箱")
+        drain()
+        [mailed] = [m for m in outbox.messages() if m["to"] == "finance@unit.example.cn"]
+        assert mailed["attachments"][0]["filename"] == f"fapiao-{invoice.fapiao_number}.pdf"
+        status, body = api.post(f"/invoices/{invoice.fapiao_id}/booked")
+        assert status == 200 and body["data"]["invoices"][0]["booked"] is True
+        status, body = api.post(f"/invoices/{invoice.fapiao_id}/confirm-reversal")
+        assert (status, body["message"]) == (409, "该发票没有等待确认的冲红")
+        assert Invoice.get_by_id(invoice.id).status == "issued"

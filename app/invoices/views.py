@@ -48,6 +48,23 @@ def act(order_no, action):
     return redirect(url_for("invoice_pages.my_invoices") + f"#o-{order_no}")
 
 
+@bp.route("/invoices/<fapiao_id>/mail", methods=["POST"])
+@page()
+def mail(fapiao_id):
+    """Send the PDF to the e-mail typed under the invoice."""
+    from app.invoices.schemas import MailIn
+
+    try:
+        data = MailIn(email=(request.form.get("email") or "").strip())
+        api.mail_pdf.__wrapped__(fapiao_id, data)
+        flash(f"发票已发送到 {data.email}")
+    except ValidationError:
+        flash("电子邮箱格式不正确")
+    except ApiError as exc:
+        flash(exc.message)
+    return redirect(url_for("invoice_pages.my_invoices"))
+
+
 @bp.route("/invoices/<fapiao_id>.pdf")
 @page()
 def invoice_pdf(fapiao_id):
