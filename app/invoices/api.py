@@ -7,7 +7,7 @@ from app.api import ApiBlueprint, ok
 from app.errors import ApiError
 from app.invoices import gateway, notices, service, views_data
 from app.invoices.models import InvoiceTitle
-from app.invoices.schemas import InvoiceOrderOut, MailIn, TitleIn, TitleUrlOut
+from app.invoices.schemas import InvoiceOrderOut, MailIn, SavedTitleOut, TitleIn, TitleUrlOut
 from app.pay.models import Order
 
 bp = ApiBlueprint("invoices_api", __name__)
@@ -37,6 +37,14 @@ def _save_title(user, data):
 def my_invoices():
     """我的发票: every paid order of mine, its invoice state and what I may do."""
     return ok(views_data.my_orders(current_user()))
+
+
+@bp.endpoint("/invoices/titles", response=list[SavedTitleOut])
+def saved_titles():
+    """My saved titles, newest first, to pick again."""
+    rows = InvoiceTitle.select().where(InvoiceTitle.user == current_user().id).order_by(InvoiceTitle.id.desc())
+    return ok([{"title_type": t.title_type, "name": t.name, "tax_no": t.tax_no or None, "email": t.email or None}
+               for t in rows])
 
 
 @bp.endpoint("/invoices/orders/<order_no>/apply", methods=["POST"], body=TitleIn, response=InvoiceOrderOut,

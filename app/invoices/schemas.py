@@ -81,3 +81,10 @@ class MailIn(BaseModel):
 
 class TitleUrlOut(BaseModel):
     url: str = Field(description="微信发票抬头填写页")
+
+
+class SavedTitleOut(BaseModel):
+    title_type: str
+    name: str
+    tax_no: str | None
+    email: str | None

@@ -65,6 +65,23 @@ def mail(fapiao_id):
     return redirect(url_for("invoice_pages.my_invoices"))
 
 
+@bp.route("/invoices/<fapiao_id>/unit/<step>", methods=["POST"])
+@page()
+def unit_step(fapiao_id, step):
+    """A unit's invoice: mark it booked, or confirm the red-letter reversal it is waiting for."""
+    views = {"booked": (api.booked, "已标记为已入账"), "confirm": (api.confirm_reversal, "已确认冲红")}
+    if step not in views:
+        flash("操作不存在")
+        return redirect(url_for("invoice_pages.my_invoices"))
+    api._my_invoice(fapiao_id)  # another learner's invoice: 404, as the API answers
+    try:
+        views[step][0].__wrapped__(fapiao_id)
+        flash(views[step][1])
+    except ApiError as exc:
+        flash(exc.message)
+    return redirect(url_for("invoice_pages.my_invoices"))
+
+
 @bp.route("/invoices/<fapiao_id>.pdf")
 @page()
 def invoice_pdf(fapiao_id):
