@@ -111,9 +111,17 @@ def apply(invoice):
     fapiao = {"fapiao_id": invoice.fapiao_id, "total_amount": invoice.amount_fen, "need_list": False,
               "items": [{"tax_code": TAX_CODE, "quantity": 100000000, "total_amount": invoice.amount_fen,
                          "discount": False}]}
-    return call("apply", invoice, client().fapiao_applications, invoice.fapiao_apply_id,
-                buyer_information(invoice), [fapiao],
-                summary={"fapiao_id": invoice.fapiao_id, "amount": invoice.amount_fen})
+    status, body = call("apply", invoice, client().fapiao_applications, invoice.fapiao_apply_id,
+                        buyer_information(invoice), [fapiao],
+                        summary={"fapiao_id": invoice.fapiao_id, "amount": invoice.amount_fen})
+    return _accepted(status, body)
+
+
+def _accepted(status, body):
+    """202 (or 200): accepted. A 404 here is a refusal too (the application does not exist)."""
+    if status == 404:
+        raise Refused(status, body.get("code", ""), body.get("message", ""))
+    return status, body
 
 
 def query(invoice):
@@ -129,8 +137,9 @@ def reverse(invoice, reason):
     ensure_callback()
     info = {"fapiao_id": invoice.fapiao_id, "fapiao_code": invoice.fapiao_code,
             "fapiao_number": invoice.fapiao_number}
-    return call("reverse", invoice, client().fapiao_reverse, invoice.fapiao_apply_id, reason, [info],
-                summary={"fapiao_id": invoice.fapiao_id, "reason": reason})
+    status, body = call("reverse", invoice, client().fapiao_reverse, invoice.fapiao_apply_id, reason, [info],
+                        summary={"fapiao_id": invoice.fapiao_id, "reason": reason})
+    return _accepted(status, body)
 
 
 def download_pdf(invoice):
