@@ -146,6 +146,13 @@ def register_blueprints(app):
     staff.init_app(app)
     app.register_blueprint(finance_orders.bp)
     app.register_blueprint(finance_reconciliation.bp)
+    from app.backfill import api as backfill_api
+    from app.backfill import staff_views as backfill_staff
+    from app.backfill import views as backfill_views
+
+    app.register_blueprint(backfill_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(backfill_views.bp)
+    app.register_blueprint(backfill_staff.bp)
     register_error_handlers(app)
 
 

@@ -121,8 +121,9 @@ def wechat_publish_menu():
 
 
 def register(app):
+    from app.backfill.cli import backfill_cli
     from app.certs.cli import certs_cli
     from app.pay.cli import pay_cli
 
-    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli, pay_cli, certs_cli):
+    for group in (staff_cli, keys_cli, demo_cli, jobs_cli, wechat_cli, pay_cli, certs_cli, backfill_cli):
         app.cli.add_command(group)

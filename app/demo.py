@@ -17,6 +17,10 @@ STAFF = ("王老师", "11010519491231002X", "13900000009", "admin")
 
 def seed():
     lines = seed_catalogue()
+    from app.backfill.years import create_years  # earlier years' grant-only plans (补学), same content
+
+    year = demo_year()
+    lines += create_years(Project.get(Project.year == year, Project.name == f"{year}年公需科目"))
     for name, id_number, mobile in LEARNERS:
         if service.find_by_id_number(id_number) is None:
             service.create_user(name=name, id_number=id_number, mobile=mobile, gender=rules.id_gender(id_number),

@@ -37,6 +37,14 @@ def reconcile_trade_bill():
     return reconcile_yesterday()
 
 
+@periodic("backfill-purge-uploads", 24 * 3600)
+def purge_backfill_uploads():
+    """补学 images uploaded but never sent with an application go after a week (nothing kept without need)."""
+    from app.backfill.service import purge_abandoned
+
+    return purge_abandoned()
+
+
 @periodic("invoice-sweep", 60)
 def invoice_sweep():
     """Re-enqueue invoices stuck pending/failed; query those whose WeChat callback never came."""

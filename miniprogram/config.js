@@ -14,6 +14,7 @@ const SANDBOX_TEMPLATES = {
   course_completed: 'TPL-Oj18luHc85ASr4md2KSJKNFeVsw9rvyCUKk9B9H',
   plan_completed: 'TPLQPbV3WpKGGWyaJZ8PQQlw5aBg_8yDNjTc6WyeCdk',
   certificate_ready: 'TPLlVLPAd5gPpzR2MsFRoxnumW0V9FysbOBs8cdFDxi',
+  backfill_decided: 'TPLbF7kQ2xWm9RzT4nY6pHc3vJd8sLgA1eU5oKiN0Bq',
 }
 
 // Fill in before uploading a trial or release version (the same ids as WECHAT_SUBSCRIBE_IDS).

@@ -38,6 +38,7 @@ def test_upgrade_keeps_existing_rows(app, engine):
 def test_models_match_the_migrated_schema(app):
     """Every model column exists in the migrated database (catches a forgotten migration)."""
     from app.accounts.models import AuthEvent
+    from app.backfill import models as backfill
     from app.bulk.models import BulkRegistration
     from app.consents.models import Consent
     from app.finance import models as finance
@@ -50,8 +51,8 @@ def test_models_match_the_migrated_schema(app):
     for model in (User, AuthEvent, wechat.WechatIdentity, wechat.WechatMessage, wechat.WechatMessageAttempt,
                   wechat.WechatSubscription, learning.Project, learning.Course, learning.Enrollment, pay.Order,
                   pay.OrderSeat, pay.PaymentTransaction, pay.Refund, *units.MODELS, Consent, BulkRegistration,
-                  finance.ReconciliationRun, finance.ReconciliationDiff, invoices.InvoiceTitle, invoices.Invoice,
-                  invoices.InvoiceEvent):
+                  finance.ReconciliationRun, finance.ReconciliationDiff, *backfill.MODELS, invoices.InvoiceTitle,
+                  invoices.Invoice, invoices.InvoiceEvent):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model
 

@@ -25,6 +25,7 @@ def project_view(project, owned=False, with_courses=False):
     view = {"id": project.id, "year": project.year, "name": project.name, "description": project.description,
             "price_fen": project.price_fen, "price_yuan": price_yuan(project.price_fen),
             "credit_hours": project.credit_hours, "on_sale": project.on_sale(now), "owned": owned,
+            "grant_only": project.grant_only,
             "sale_start": project.sale_start.isoformat() + "Z", "sale_end": project.sale_end.isoformat() + "Z"}
     if with_courses:
         courses = Course.select().where(Course.project == project.id).order_by(Course.position, Course.id)

@@ -57,6 +57,7 @@ class ProjectOut(BaseModel):
     credit_hours: int
     on_sale: bool
     owned: bool
+    grant_only: bool = Field(default=False, description="An earlier year: not sold, granted after a 补学 application")
     sale_start: str = Field(description="UTC, ISO 8601")
     sale_end: str = Field(description="UTC, ISO 8601")
 

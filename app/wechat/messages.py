@@ -29,6 +29,7 @@ TEMPLATES = {
     "course_completed": [("thing1", "course"), ("number2", "hours"), ("time3", "time")],
     "plan_completed": [("thing1", "project"), ("number2", "hours"), ("time3", "time")],
     "certificate_ready": [("thing1", "project"), ("character_string2", "cert_no"), ("time3", "time")],
+    "backfill_decided": [("thing1", "project"), ("phrase2", "result"), ("thing3", "note"), ("time4", "time")],
     "invoice_issued": [("thing1", "title"), ("character_string2", "number"), ("amount3", "amount"),
                        ("time4", "time")],
 }

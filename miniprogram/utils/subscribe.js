@@ -8,10 +8,11 @@ const wechatApi = require('../api/wechat')
 const MOMENTS = {
   paid: ['purchase_paid', 'course_completed', 'certificate_ready'],
   courseStart: ['course_completed', 'plan_completed', 'certificate_ready'],
+  backfillSent: ['backfill_decided'],
 }
 
 /**
- * Ask for the templates of a moment ('paid' or 'courseStart'); must run in a tap handler or a payment
+ * Ask for the templates of a moment ('paid', 'courseStart' or 'backfillSent'); must run in a tap handler or a payment
  * callback. Resolves with the accepted template names (reported to the backend), never rejects.
  */
 async function askFor(moment) {

@@ -9,6 +9,7 @@
 // Prints "ok - step" lines, then "RESULT {json}"; exits non-zero on the first failure.
 const fs = require('fs')
 const {makeHttpWx} = require('./wx-http')
+const {check, stepper, finish} = require('./harness')
 
 const cfg = JSON.parse(fs.readFileSync(process.env.CONTRACT_CONFIG, 'utf8'))
 const phone = makeHttpWx({log: process.env.CONTRACT_VERBOSE ? (line) => console.error('  ' + line) : () => {}})
@@ -23,23 +24,7 @@ const group = require('../../utils/group')
 const groupApi = require('../../api/group')
 const accountApi = require('../../api/account')
 
-function check(condition, message, detail) {
-  if (!condition) throw new Error(message + (detail === undefined ? '' : ': ' + JSON.stringify(detail)))
-}
-
-async function step(name, fn) {
-  try {
-    const value = await fn()
-    console.log(`ok - ${name}`)
-    return value
-  } catch (error) {
-    console.log(`not ok - ${name}: ${error && error.stack ? error.stack : JSON.stringify(error)}`)
-    const last = phone.record.requests.slice(-4).map((r) => `${r.method} ${r.url} → ${r.status || r.error} ` +
-      JSON.stringify(r.answer || '').slice(0, 300))
-    console.log('# last requests:\n# ' + last.join('\n# '))
-    throw error
-  }
-}
+const step = stepper(phone)
 
 /** Nothing stored about a person the contact did not type: no stored name in any answer. */
 function leaksNothing(answer) {
@@ -117,7 +102,4 @@ async function main() {
   return summary
 }
 
-main().then((summary) => {
-  console.log('RESULT ' + JSON.stringify(summary))
-  process.exit(0)
-}, () => process.exit(1))
+finish(main)
