@@ -9,6 +9,7 @@
 // Prints "ok - step" lines, then "RESULT {json}"; exits non-zero on the first failure.
 const fs = require('fs')
 const {makeHttpWx} = require('./wx-http')
+const {check, stepper, finish} = require('./harness')
 
 const cfg = JSON.parse(fs.readFileSync(process.env.CONTRACT_CONFIG, 'utf8'))
 const phone = makeHttpWx({log: process.env.CONTRACT_VERBOSE ? (line) => console.error('  ' + line) : () => {}})
@@ -21,21 +22,7 @@ const auth = require('../../utils/auth')
 const invoicesApi = require('../../api/invoices')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function check(condition, message, detail) {
-  if (!condition) throw new Error(message + (detail === undefined ? '' : ': ' + JSON.stringify(detail)))
-}
-
-async function step(name, fn) {
-  try {
-    const value = await fn()
-    console.log(`ok - ${name}`)
-    return value
-  } catch (error) {
-    console.log(`not ok - ${name}: ${error && error.stack ? error.stack : JSON.stringify(error)}`)
-    throw error
-  }
-}
+const step = stepper(phone)
 
 function mine(list) {
   return list.find((o) => o.order_no === cfg.order_no)
@@ -80,7 +67,4 @@ async function main() {
   return summary
 }
 
-main().then((summary) => {
-  console.log('RESULT ' + JSON.stringify(summary))
-  process.exit(0)
-}, () => process.exit(1))
+finish(main)
