@@ -53,3 +53,29 @@ def test_another_learners_order_on_the_pages(app, drain, sandbox_api, project, b
     assert stranger.post(f"/invoices/{order.order_no}/change", UNIT).status_code == 404
     assert stranger.post(f"/invoices/{invoice.fapiao_id}/unit/booked").status_code == 404
     assert Invoice.get_by_id(invoice.id).booked_at is None and Invoice.select().count() == 1
+
+
+def test_two_presses_at_the_same_moment_make_one_invoice(app, live_server, drain, sandbox_api, project, buyer):
+    import threading
+
+    import requests
+
+    order = buy(sandbox_api, buyer, project)
+    session = requests.Session()
+    login = session.post(live_server + "/api/v1/auth/login",
+                         json={"username": accounts.mobile_of(buyer), "password": "Secret123"}, timeout=10)
+    assert login.status_code == 200
+    csrf = session.get(live_server + "/api/v1/auth/csrf", timeout=10).json()["data"]["csrf_token"]
+    barrier, statuses = threading.Barrier(2), []
+
+    def press():
+        barrier.wait(timeout=10)
+        answer = session.post(f"{live_server}/api/v1/invoices/orders/{order.order_no}/apply", json=UNIT,
+                              headers={"X-CSRF-Token": csrf}, timeout=20)
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join(30) for t in threads]
+    assert sorted(statuses) == [200, 201]
+    assert Invoice.select().where(Invoice.order == order.id).count() == 1

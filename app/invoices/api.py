@@ -52,10 +52,9 @@ def saved_titles():
 def apply(order_no, data):
     """Apply for the order's invoice (in the calendar year of payment); pressing twice gives one invoice."""
     order = _my_order(order_no)
-    before = service.current(order)
-    _run(service.apply, order, data.model_dump())
+    _invoice, created = _run(service.apply_once, order, data.model_dump())
     _save_title(current_user(), data)
-    return ok(views_data.order_view(order), "发票申请已提交", 200 if before else 201)
+    return ok(views_data.order_view(order), "发票申请已提交", 201 if created else 200)
 
 
 @bp.endpoint("/invoices/orders/<order_no>/change", methods=["POST"], body=TitleIn, response=InvoiceOrderOut)

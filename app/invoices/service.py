@@ -56,9 +56,14 @@ def _create(order, version, reason, title, amount, status="pending"):
 
 def apply(order, title, now=None):
     """Apply for the order's invoice (idempotent: a second call returns the first invoice)."""
+    return apply_once(order, title, now)[0]
+
+
+def apply_once(order, title, now=None):
+    """(invoice, True when this call made it): pressing twice, even at the same moment, makes one."""
     existing = current(order)
     if existing is not None:
-        return existing
+        return existing, False
     refusal = rules.apply_refusal(order, now or utcnow())
     if refusal:
         raise InvoiceError(refusal)
@@ -68,9 +73,9 @@ def apply(order, title, now=None):
         with db.atomic():
             invoice = _create(order, 1, "apply", title, order.amount_fen - order.refunded_fen)
     except peewee.IntegrityError:  # pressed twice at once: the other request made it
-        return current(order)
+        return current(order), False
     _enqueue(ISSUE_JOB, invoice)
-    return invoice
+    return invoice, True
 
 
 def apply_on_payment(order):
