@@ -128,6 +128,16 @@ def register_blueprints(app):
     app.register_blueprint(units_staff.bp)
     app.register_blueprint(mail_views.bp)
     app.register_blueprint(consents_views.bp)
+    # E-invoices (我的发票).
+    from app.invoices import api as invoices_api
+    from app.invoices import notify as invoices_notify
+    from app.invoices import staff_views as invoices_staff
+    from app.invoices import views as invoices_views
+
+    app.register_blueprint(invoices_api.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(invoices_views.bp)
+    app.register_blueprint(invoices_staff.bp)
+    app.register_blueprint(invoices_notify.bp)
     app.register_blueprint(bulk_api.bp, url_prefix=API_PREFIX)
     app.register_blueprint(bulk_views.bp)
     app.register_blueprint(bulk_staff_views.bp)

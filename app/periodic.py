@@ -51,3 +51,11 @@ def sweep_durable_jobs():
     from app.jobs.durable import sweep
 
     return sweep()
+
+
+@periodic("invoice-sweep", 60)
+def invoice_sweep():
+    """Re-enqueue invoices stuck pending/failed; query those whose WeChat callback never came."""
+    from app.invoices.service import sweep
+
+    return sweep()

@@ -43,6 +43,7 @@ def test_models_match_the_migrated_schema(app):
     from app.consents.models import Consent
     from app.content.announcements import Announcement
     from app.finance import models as finance
+    from app.invoices import models as invoices
     from app.jobs.durable import DurableJob
     from app.learning import models as learning
     from app.pay import models as pay
@@ -53,7 +54,7 @@ def test_models_match_the_migrated_schema(app):
                   wechat.WechatSubscription, learning.Project, learning.Course, learning.Enrollment, pay.Order,
                   pay.OrderSeat, pay.PaymentTransaction, pay.Refund, *units.MODELS, Consent, BulkRegistration,
                   finance.ReconciliationRun, finance.ReconciliationDiff, *backfill.MODELS, DurableJob,
-                  learning.Chapter, Announcement):
+                  learning.Chapter, Announcement, invoices.InvoiceTitle, invoices.Invoice, invoices.InvoiceEvent):
         live = {c.name for c in db.get_columns(model._meta.table_name)}
         assert set(model._meta.columns) <= live, model
 

@@ -386,8 +386,8 @@ PAID = {"thing1": {"value": "2024 年度公需科目"}, "amount2": {"value": "¥
 
 def test_template_ids_look_like_wechat_ids():
     assert set(TEMPLATE_IDS) == {"purchase_paid", "seat_granted", "course_completed", "plan_completed",
-                                 "certificate_ready", "backfill_decided"}
-    assert all(len(t) == 43 for t in TEMPLATE_IDS.values()) and len(set(TEMPLATE_IDS.values())) == 6
+                                 "certificate_ready", "backfill_decided", "invoice_issued"}
+    assert all(len(t) == 43 for t in TEMPLATE_IDS.values()) and len(set(TEMPLATE_IDS.values())) == 7
 
 
 def test_template_send_is_recorded(mp_client, control, mp_openid):

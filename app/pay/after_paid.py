@@ -19,6 +19,9 @@ def after_paid_job(order_id):
     order = Order.get_by_id(order_id)
     refund_duplicates(order)
     orders.after_paid(order)
+    from app.invoices.service import apply_on_payment
+
+    apply_on_payment(order)  # "apply now": the invoice is issued once paid
 
 
 def refund_duplicates(order):

@@ -243,6 +243,7 @@ def _refund_succeeded(refund, order, resource):
     if changed:
         for user_id, outcome in released:
             revoke.after_commit(user_id, order.project_id, outcome)
+        enqueue("app.invoices.service:on_refund", order.id, job_id=f"invoice-refund-{refund.out_refund_no}")
         log.info("refund %s succeeded", refund.out_refund_no)
         return "refunded"
     if Refund.get_by_id(refund.id).status == "failed":

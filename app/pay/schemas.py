@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.accounts import rules
 from app.api import DB_INT_MAX
+from app.invoices.rules import clean_taxpayer_id
 
 SeatId = Annotated[int, Field(gt=0, le=DB_INT_MAX)]
 
@@ -30,7 +31,7 @@ class InvoiceIn(BaseModel):
             self.tax_no = None
         else:
             self.title = rules.clean_unit_name(self.title)
-            self.tax_no = rules.clean_tax_no(self.tax_no)
+            self.tax_no = clean_taxpayer_id(self.tax_no)
         return self
 
 

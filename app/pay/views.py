@@ -229,8 +229,10 @@ def group_errors(check_id):
 @bp.route("/group/orders")
 @page()
 def group_orders():
+    from app.invoices.views_data import state_texts
+
     rows = [orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")]
-    return render_template("pay/group_orders.html", orders=rows)
+    return render_template("pay/group_orders.html", orders=rows, invoices=state_texts(o["order_no"] for o in rows))
 
 
 @bp.route("/orders/<order_no>")

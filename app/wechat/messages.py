@@ -30,6 +30,8 @@ TEMPLATES = {
     "plan_completed": [("thing1", "project"), ("number2", "hours"), ("time3", "time")],
     "certificate_ready": [("thing1", "project"), ("character_string2", "cert_no"), ("time3", "time")],
     "backfill_decided": [("thing1", "project"), ("phrase2", "result"), ("thing3", "note"), ("time4", "time")],
+    "invoice_issued": [("thing1", "title"), ("character_string2", "number"), ("amount3", "amount"),
+                       ("time4", "time")],
 }
 LIMITS = {"thing": 20, "character_string": 32, "number": 32, "phrase": 5, "amount": 11, "time": 32}
 # Errors after which sending again cannot help.

@@ -7,8 +7,8 @@ const wechat = require('./wechat')
  * Order and pay a plan. Resolves {order, outcome}: outcome 'paid' (WeChat says so: still to be
  * confirmed by the backend), 'cancelled' or 'failed' (with errMsg).
  */
-async function buy(projectId) {
-  const order = await ordersApi.createOrder(projectId)
+async function buy(projectId, invoice) {
+  const order = await ordersApi.createOrder(projectId, invoice)
   return Object.assign({order}, await payExisting(order.order_no))
 }
 

@@ -1,7 +1,7 @@
 """The WeChat sandbox: a local server that speaks WeChat's protocol for development and tests.
 
 It plays api.weixin.qq.com (official account and mini-program APIs), open.weixin.qq.com (the OAuth
-consent page) and api.mch.weixin.qq.com (WeChat Pay v3), for the apps configured in the platform's
+consent page) and api.mch.weixin.qq.com (WeChat Pay v3 and its e-invoices), for the apps configured in the platform's
 own settings (WECHAT_MP_*, WECHAT_MINI_*, WECHATPAY_*). State lives in Redis under "wxsb:".
 Control endpoints for tests and developers live under /_sandbox/. It refuses to run in production.
 
@@ -24,11 +24,12 @@ def create_sandbox_app(overrides=None):
     app.json.ensure_ascii = False
     app.extensions["sandbox_redis"] = connect(settings, decode_responses=True)
 
-    from app.wechat.sandbox import control, mp, pay, state
+    from app.wechat.sandbox import control, fapiao, mp, pay, state
 
     state.init_app(app)
     app.register_blueprint(mp.bp)
     app.register_blueprint(pay.bp)
+    app.register_blueprint(fapiao.bp)
     app.register_blueprint(control.bp, url_prefix="/_sandbox")
     app.add_url_rule("/_sandbox/health", "health", lambda: {"status": "ok"})
     return app

@@ -38,6 +38,7 @@ TEMPLATE_IDS = {
     "plan_completed": "TPLQPbV3WpKGGWyaJZ8PQQlw5aBg_8yDNjTc6WyeCdk",
     "certificate_ready": "TPLlVLPAd5gPpzR2MsFRoxnumW0V9FysbOBs8cdFDxi",
     "backfill_decided": "TPLbF7kQ2xWm9RzT4nY6pHc3vJd8sLgA1eU5oKiN0Bq",
+    "invoice_issued": "TPLfP9aQk3Xv7cWm2Rz8YtLb5nDs1Hj6Ge4Ku0Ni-Ao",
 }
 TEMPLATE_NAMES = {template_id: name for name, template_id in TEMPLATE_IDS.items()}
 

@@ -7,7 +7,8 @@ const request = require('../../utils/request')
 const subscribe = require('../../utils/subscribe')
 
 Page({
-  data: {loading: true, project: null, busy: false, notice: ''},
+  data: {loading: true, project: null, busy: false, notice: '',
+    invoice: {choice: 'later', titleType: 'personal', title: '', taxNo: ''}},
 
   onLoad(query) {
     this.projectId = Number(query.id)
@@ -35,7 +36,7 @@ Page({
     }
     this.setData({busy: true, notice: ''})
     try {
-      const {order, outcome} = await pay.buy(this.projectId)
+      const {order, outcome} = await pay.buy(this.projectId, this.invoiceChoice())
       if (outcome === 'cancelled') {
         this.setData({notice: '已取消支付。订单保留 30 分钟，可在“我的订单”中继续支付'})
         return
@@ -49,6 +50,19 @@ Page({
     } finally {
       this.setData({busy: false})
     }
+  },
+
+  /** The invoice choice sent with the order: "later", or "now" with the title (checked by the backend). */
+  invoiceChoice() {
+    const inv = this.data.invoice
+    if (inv.choice !== 'now') return {choice: 'later'}
+    const choice = {choice: 'now', title_type: inv.titleType, title: inv.title}
+    if (inv.titleType === 'unit') choice.tax_no = inv.taxNo
+    return choice
+  },
+
+  onInvoice(event) {
+    this.setData({['invoice.' + event.currentTarget.dataset.field]: event.detail.value})
   },
 
   study() {

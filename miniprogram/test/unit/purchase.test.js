@@ -42,7 +42,7 @@ test('project: courses and price; buying pays with the backend\'s parameters, as
   expect(page.querySelector('#courses').dom.textContent).toContain('数字经济与创新驱动发展')
   page.querySelector('#buy').dispatchEvent('tap')
   await flush()
-  expect(ordersApi.createOrder).toHaveBeenCalledWith(1)
+  expect(ordersApi.createOrder).toHaveBeenCalledWith(1, {choice: 'later'})
   expect(ordersApi.payOrder).toHaveBeenCalledWith(ORDER.order_no)
   expect(wx.requestPayment).toHaveBeenCalledWith(expect.objectContaining({package: 'prepay_id=p1', paySign: 's'}))
   expect(subscribe.askFor).toHaveBeenCalledWith('paid')
@@ -131,4 +131,20 @@ test('orders: Beijing times, and a pending order can be paid again', async () =>
   expect(ordersApi.payOrder).toHaveBeenCalledWith(ORDER.order_no)
   expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/pay-result/pay-result?order_no=' + ORDER.order_no +
     '&expect=paid'})
+})
+
+
+test('project: "apply now" sends the invoice title with the order', async () => {
+  request.setToken('t')
+  const page = await openProject()
+  page.instance.onInvoice({currentTarget: {dataset: {field: 'choice'}}, detail: {value: 'now'}})
+  page.instance.onInvoice({currentTarget: {dataset: {field: 'titleType'}}, detail: {value: 'unit'}})
+  page.instance.onInvoice({currentTarget: {dataset: {field: 'title'}}, detail: {value: '重庆市示例科技有限公司'}})
+  page.instance.onInvoice({currentTarget: {dataset: {field: 'taxNo'}}, detail: {value: '91500103MA5U8XK27G'}})
+  await flush()
+  expect(page.querySelector('#f-invoice-tax')).toBeTruthy()
+  page.querySelector('#buy').dispatchEvent('tap')
+  await flush()
+  expect(ordersApi.createOrder).toHaveBeenCalledWith(1, {choice: 'now', title_type: 'unit',
+    title: '重庆市示例科技有限公司', tax_no: '91500103MA5U8XK27G'})
 })
