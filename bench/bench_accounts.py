@@ -174,6 +174,9 @@ def stored_hash_parameters(db_url):
 # ---------------------------------------------------------------------------------------------
 
 def free_port():
+    """BENCH_PORT when set (machines where bench ports are assigned), else any free loopback port."""
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
