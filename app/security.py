@@ -107,16 +107,24 @@ def _check_csrf():
         raise ApiError("页面已过期，请刷新后重试", code="csrf_failed", status=400)
 
 
+_FIXED_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                  ("Referrer-Policy", "same-origin"))
+
+
 def _headers(response):
+    """The security headers a view did not set itself (one pass over the headers: every response pays this)."""
     h = response.headers
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("X-Frame-Options", "DENY")
-    h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("Content-Security-Policy", current_app.extensions["csp"])
-    if current_app.config["SESSION_COOKIE_SECURE"]:
-        h.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "Cache-Control" not in h and response.mimetype in ("text/html", "application/json"):
-        h["Cache-Control"] = "no-store"
+    present = {name.lower() for name, _ in h}
+    app = current_app._get_current_object()
+    for name, value in _FIXED_HEADERS:
+        if name.lower() not in present:
+            h.add(name, value)
+    if "content-security-policy" not in present:
+        h.add("Content-Security-Policy", app.extensions["csp"])
+    if app.config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in present:
+        h.add("Strict-Transport-Security", "max-age=31536000")
+    if "cache-control" not in present and response.mimetype in ("text/html", "application/json"):
+        h.add("Cache-Control", "no-store")
     return response
 
 

@@ -4,7 +4,8 @@ It measures three endpoints of the real production server (gunicorn, gthread wor
 2 workers x 4 threads) with wrk:
 
   GET  /api/v1/ping                the bare JSON answer: the baseline
-  GET  /api/v1/me                  bearer-token look-up in Redis, account row, PII decryption
+  GET  /api/v1/me                  the token and the cached, masked profile in one EVALSHA (the account
+                                   row is read and decrypted only when the cache entry is missing)
   POST /api/v1/auth/login?token=1  password login: argon2id verification, writes, a new token
 
 and prints, for each, the median requests/s, p50 and p99 latency over several rounds, and
@@ -27,7 +28,8 @@ Run from the project root:
 
     .venv/bin/python bench/bench_accounts.py [--rounds 3] [--duration 5] [--connections 16] [--json PATH]
 
-It needs `wrk` on the PATH. The exit status is 1 when a run had non-2xx answers or
+BENCH_PORT fixes the server's port (default: any free one); BENCH_REDIS_URL may be a Unix socket
+(unix:///path/redis.sock?db=15). It needs `wrk` on the PATH. The exit status is 1 when a run had non-2xx answers or
 socket errors.
 """
 import argparse
@@ -174,6 +176,9 @@ def stored_hash_parameters(db_url):
 # ---------------------------------------------------------------------------------------------
 
 def free_port():
+    """BENCH_PORT when set (machines where bench ports are assigned), else any free loopback port."""
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -35,6 +35,11 @@ one Redis round trip and no database write. Profiled in-process (the Flask test 
 heartbeat costs what the floor costs (651 us each against ping's 443 us); the Python around the Lua
 call (parsing, the cached token, the envelope) is under 0.1 ms. heartbeat.lua itself takes 40-75 us in
 Redis (INFO commandstats) against a few us for the floor's script, which is the gap under wrk.
+Measured again later (docs/capacity.md, "Hot paths"): heartbeat.lua takes 43 us per call in Redis
+(5 us for the floor's), about 4 % of Redis's thread at 1,000 heartbeats/s; the larger part of the gap
+is the Python around the call (body, JSON, token, validation: ~100 us profiled). Three runs on the
+busy machine gave heartbeat/floor 0.90 (before), 0.35 and 0.71 (after, TCP and Unix socket): the
+runs differ by more than the changes did.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis

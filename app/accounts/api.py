@@ -126,10 +126,12 @@ def reset_password(data):
     return ok(None, "密码已重置，请使用手机号和新密码登录")
 
 
-@bp.endpoint("/me", response=ProfileOut)
+@bp.endpoint("/me", auth=None, doc_auth="user", response=ProfileOut)
 def me():
     """My account (personal data masked)."""
-    return ok(service.profile(current_user()))
+    from app.accounts.profile_cache import my_profile
+
+    return ok(my_profile())
 
 
 @bp.endpoint("/me/password", methods=["POST"], body=ChangePasswordIn, response=TokenOut | None)

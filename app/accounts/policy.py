@@ -19,20 +19,25 @@ TOKEN_PREFIX = "tok:"
 AFTER_LOGIN = []
 
 
-def _token_key(token):
+def token_key(token):
     return TOKEN_PREFIX + hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user):
     """A bearer token for the mini-program (stored hashed in Redis)."""
     token = secrets.token_urlsafe(32)
-    get_redis().set(_token_key(token), f"{user.id}:{user.session_version}",
+    get_redis().set(token_key(token), f"{user.id}:{user.session_version}",
                     ex=current_app.config["API_TOKEN_LIFETIME"])
     return token
 
 
+def token_reference(token):
+    """The token's "uid:version" as stored in Redis, or None."""
+    return get_redis().get(token_key(token))
+
+
 def revoke_token(token):
-    get_redis().delete(_token_key(token))
+    get_redis().delete(token_key(token))
 
 
 def _bearer():
@@ -48,7 +53,7 @@ def current_user():
     user = None
     token = _bearer()
     if token:
-        ref = get_redis().get(_token_key(token))
+        ref = token_reference(token)
         uid, _, version = (ref or "").partition(":")
     else:
         uid, version = session.get("uid"), session.get("ver")
@@ -79,7 +84,21 @@ def session_version_of(uid):
 
 def forget_session_version(uid):
     """Call when session_version or is_active changes: older sessions and tokens stop at once."""
-    get_redis().delete(VERSION_PREFIX + str(uid))
+    with get_redis().pipeline(transaction=False) as pipe:
+        pipe.delete(VERSION_PREFIX + str(uid))
+        pipe.set(PROFILE_PREFIX + str(uid), PROFILE_STALE, ex=PROFILE_TTL)
+        pipe.execute()
+
+
+# The profile /me answers, cached per account (app/accounts/profile_cache.py).
+PROFILE_PREFIX = "prof:"
+PROFILE_STALE = "-"  # a tombstone, not a deletion: a reader filling the entry under WATCH notices it
+PROFILE_TTL = 3600
+
+
+def forget_profile(uid):
+    """Call after any change to what /me shows (name, numbers, gender, role, last login)."""
+    get_redis().set(PROFILE_PREFIX + str(uid), PROFILE_STALE, ex=PROFILE_TTL)
 
 
 _recent_versions = {}  # uid -> (version, checked at): this worker's short memory for hot paths
@@ -121,7 +140,7 @@ _recent_tokens = {}  # token key -> (reference, checked at)
 
 def _recent_token(token):
     """The token's "uid:version", remembered for a few seconds in this process (logout reaches it then)."""
-    key, now = _token_key(token), time.monotonic()
+    key, now = token_key(token), time.monotonic()
     hit = _recent_tokens.get(key)
     if hit is not None and now - hit[1] < RECENT_SECONDS:
         return hit[0]

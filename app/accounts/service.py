@@ -7,6 +7,7 @@ from flask import current_app
 from app import ratelimit
 from app.accounts import first_login, passwords, rules, sms, throttle
 from app.accounts.models import AuthEvent, User
+from app.accounts.policy import forget_profile
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.masking import mask_id, mask_mobile
@@ -172,6 +173,7 @@ def authenticate(identifier, password, ip, sms_code=None):
             changes[User.password_hash] = passwords.hash_password(password)
         User.update(changes).where(User.id == user.id).execute()
         record_event("login", user, ip)
+    forget_profile(user.id)  # /me shows the last login
     return User.get_by_id(user.id)
 
 
@@ -242,3 +244,5 @@ def rotate_pii_keys(batch=500):
                 cols = _pii_columns(id_number_of(user), mobile_of(user))
                 User.update(**cols).where(User.id == user.id).execute()
                 done += 1
+        for user in rows:
+            forget_profile(user.id)

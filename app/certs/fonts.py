@@ -73,9 +73,10 @@ def runs(text, font=MAIN):
     or it lacks the character too (a wrong name must not be printed).
     """
     out = []
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph  # looked up once per text, not per character
     for ch in text:
         use = font
-        if not has_glyph(font, ch) and not ch.isspace():
+        if ord(ch) not in glyphs and not ch.isspace():
             if FALLBACK not in _registered or not has_glyph(FALLBACK, ch):
                 raise FontMissing(f"no certificate font has a glyph for U+{ord(ch):04X}: install fonts-hanazono "
                                   "or set CERT_FALLBACK_FONT_PATH to a TrueType font that has it")

@@ -136,13 +136,19 @@ def _masked(id_number):
 
 
 def _wrap(text, size, width):
-    """Break Chinese text into lines of at most `width` points, character by character."""
-    lines, line = [], ""
+    """Break Chinese text into lines of at most `width` points, character by character.
+
+    A line's width is the sum of its characters' advances (no kerning), kept as the line grows rather
+    than measured again from its start for every character.
+    """
+    lines, line, used = [], "", 0.0
     for ch in text:
-        if line and fonts.width(line + ch, size) > width:
+        advance = fonts.width(ch, size)
+        if line and used + advance > width:
             lines.append(line)
-            line = ""
+            line, used = "", 0.0
         line += ch
+        used += advance
     return [*lines, line] if line else lines
 
 
@@ -195,12 +201,25 @@ def _shown(key, value):
 QR_MASK = 2  # vertical stripes: no large same-colour blocks with this URL's byte-mode data
 
 
-def _qr(c, url):
-    """The verification URL as a QR code, drawn as vector squares (sharp at any zoom or print size)."""
+_QR_VERSIONS = {}  # the data's segments (mode, length) -> the smallest version that holds them
+
+
+def qr_matrix(url):
+    """The QR code's modules for `url`. The version (size) depends only on the data's segments, so it is
+    searched for once per process and segment shape: qrcode's search encodes all the data a second time."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
     qr.add_data(url)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()
+    shape = tuple((d.mode, len(d)) for d in qr.data_list)
+    if shape not in _QR_VERSIONS:
+        _QR_VERSIONS[shape] = qr.best_fit()
+    qr.version = _QR_VERSIONS[shape]
+    qr.make(fit=False)
+    return qr.get_matrix()
+
+
+def _qr(c, url):
+    """The verification URL as a QR code, drawn as vector squares (sharp at any zoom or print size)."""
+    matrix = qr_matrix(url)
     size = 96.0
     x0, y0 = 96, 120
     c.setFillColorRGB(1, 1, 1)

@@ -7,7 +7,7 @@ import peewee
 
 from app.accounts import rules, service, sms, throttle
 from app.accounts.models import User
-from app.accounts.policy import forget_session_version
+from app.accounts.policy import forget_profile, forget_session_version
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.jobs import enqueue
@@ -133,6 +133,7 @@ def correct(user, reason, staff=None, **fields):
             raise _taken(field, "该身份证号或手机号已被其他账号使用") from None
         audit.record("person.correct", "account", user.id, {k: before[k] for k in changes}, changes,
                      {"reason": reason}, actor=staff)
+    forget_profile(user.id)  # /me shows the corrected data at once
     user = User.get_by_id(user.id)
     reissued = _reissue_certificates(user, changes, reason, staff)
     _tell_learner(user, changes, reissued, before["mobile"])

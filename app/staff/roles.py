@@ -5,6 +5,7 @@ An account is staff when it holds at least one role; Account.role mirrors that (
 """
 import peewee
 
+from app.accounts.policy import forget_profile
 from app.db import db
 from app.errors import ApiError
 
@@ -59,6 +60,7 @@ def grant(account, role, by=None):
         if account.role != "staff":
             account.role = "staff"
             account.save(only=["role"])
+    forget_profile(account.id)  # /me shows the role
     account._staff_roles = None
     return added
 
@@ -78,6 +80,7 @@ def revoke(account, role, by=None):
         if not StaffRole.select().where(StaffRole.user == account.id).exists() and account.role == "staff":
             account.role = "learner"
             account.save(only=["role"])
+    forget_profile(account.id)  # /me shows the role
     account._staff_roles = None
     return bool(removed)
 
