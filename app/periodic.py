@@ -59,3 +59,11 @@ def invoice_sweep():
     from app.invoices.service import sweep
 
     return sweep()
+
+
+@periodic("video-sweep", 60)
+def video_sweep():
+    """Queue again the chapter videos whose transcoding job went silent (its worker died)."""
+    from app.content.video import sweep_stalled
+
+    return sweep_stalled()

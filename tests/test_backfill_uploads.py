@@ -27,7 +27,8 @@ def learner(app):
 
 
 def stored_files(app):
-    root = Path(app.config["STORAGE_LOCAL_DIR"])
+    """Every file stored under the back-fill uploads' folder (the plans' demo videos live elsewhere)."""
+    root = Path(app.config["STORAGE_LOCAL_DIR"]) / "backfill"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 

@@ -144,8 +144,10 @@ def test_letter_rejected_corrected_and_approved(app, live_server, browser, regis
     csp = csp_watch(phone)
     _login(phone, live_server, registered["mobile"])
     phone.goto(live_server + "/")
-    card = phone.locator(f"#catalogue [data-project='{project.id}']")
+    expect(phone.locator(f"#catalogue [data-project='{project.id}']")).to_have_count(0)  # one card for all years
+    card = phone.locator("#catalogue-backfill")
     expect(card).to_contain_text("可申请补学")
+    expect(card).to_contain_text("2013")
     expect(card).not_to_contain_text("¥")
     phone.screenshot(path=str(shots / f"backfill-home-390-{engine}.png"), full_page=True)
     no_sideways_scroll(phone)

@@ -7,8 +7,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 
 from app.content import editor
 from app.content.staff_views import ROLES, _course, bp, found_or_404
-from app.content.video import release_video
-from app.jobs import enqueue
+from app.content.video import queue_processing, release_video
 from app.learning.models import Chapter, Course
 from app.security import large_body
 from app.staff import audit
@@ -33,9 +32,7 @@ def _store_upload(chapter):
     if size == 0:
         storage().delete(key)
         return "视频文件是空的"
-    Chapter.update(video_state="uploaded", video_progress=0, video_note="").where(Chapter.id == chapter.id).execute()
-    enqueue("app.content.video:process", chapter.id, key, on_queue="video", retry=(),
-            job_id=f"chapter-video-{chapter.id}-{key.rsplit('-', 1)[1]}")
+    queue_processing(chapter.id, key)
     audit.record("chapter.video", "chapter", chapter.id, detail={"bytes": size, "file": upload.filename[:80]})
     return None
 

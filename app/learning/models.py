@@ -81,6 +81,11 @@ class Chapter(BaseModel):
     video_state = peewee.CharField(max_length=12, default="ready")
     video_progress = peewee.IntegerField(default=100)
     video_note = peewee.CharField(max_length=200, default="")
+    # While an upload waits or is processed: its key, when the job last showed life, how often it was queued
+    # (app/content/video.py `sweep_stalled` queues it again when a worker died mid-job).
+    video_upload_key = peewee.CharField(max_length=300, null=True)
+    video_touched_at = peewee.DateTimeField(null=True)
+    video_attempts = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "chapter"

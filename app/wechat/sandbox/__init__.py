@@ -24,8 +24,9 @@ def create_sandbox_app(overrides=None):
     app.json.ensure_ascii = False
     app.extensions["sandbox_redis"] = connect(settings, decode_responses=True)
 
-    from app.wechat.sandbox import control, fapiao, mp, pay, state
+    from app.wechat.sandbox import control, fapiao, mp, mp_menu, mp_messages, mp_oauth, pay, state
 
+    _ = (mp_menu, mp_messages, mp_oauth)  # their routes join mp.bp
     state.init_app(app)
     app.register_blueprint(mp.bp)
     app.register_blueprint(pay.bp)

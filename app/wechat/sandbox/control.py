@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
-from app.wechat.sandbox import mp, state
+from app.wechat.sandbox import mp, mp_messages, state
 
 bp = Blueprint("sandbox_control", __name__)
 
@@ -195,7 +195,7 @@ def grant_subscriptions():
     if template_id not in mp.TEMPLATE_NAMES:
         raise ControlError("未知的 template_id")
     openid = state.openid_for(app.appid, user["uid"])
-    remaining = mp.grant_subscription(app.appid, openid, template_id, _int(body.get("count", 1), "count", 1))
+    remaining = mp_messages.grant_subscription(app.appid, openid, template_id, _int(body.get("count", 1), "count", 1))
     return jsonify({"uid": user["uid"], "openid": openid, "template_id": template_id,
                     "remaining": remaining}), 201
 

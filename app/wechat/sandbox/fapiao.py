@@ -13,7 +13,7 @@ encrypted like a payment notification, goes to the callback URL set through deve
     GET  /fapiao-applications/{id}/fapiao-files[?fapiao_id=]   (GET only, as WeChat: POST is 404)
     GET  /download?token=&fapiao_id=             the PDF (unsigned; the token is the credential)
 
-Control (not WeChat APIs): POST /_sandbox/fapiao/complete {fapiao_apply_id, fapiao_id?, notify?},
+Control (not WeChat APIs): POST /_sandbox/fapiao/complete {fapiao_apply_id, fapiao_id?, notify?, at?},
 POST /_sandbox/fapiao/user-title {fapiao_apply_id, buyer_information, notify?} and the page
 /_sandbox/fapiao/title-page (the user's WeChat title page), GET /_sandbox/fapiao/applications (card
 insertions included).
@@ -88,18 +88,20 @@ def notice(event, apply_id, fapiao_list=(), apply_time=None):
     return built
 
 
-def complete(apply_id, fapiao_id=None, mode="normal"):
-    """Finish every accepted issue or reversal of the application (or of one invoice) and notify."""
+def complete(apply_id, fapiao_id=None, mode="normal", at=None):
+    """Finish every accepted issue or reversal of the application (or of one invoice) and notify; `at` (Unix
+    seconds) is the time the tax system stamps on them, now by default."""
     pay_notify.check_mode(mode)
     application = fapiao_store.require(apply_id)
     done = {"ISSUED": [], "REVERSED": []}
     for fapiao in application["fapiao"]:
         if fapiao_id and fapiao["fapiao_id"] != fapiao_id:
             continue
-        if fapiao["status"] == "ISSUE_ACCEPTED" and (changed := fapiao_store.issue(apply_id, fapiao["fapiao_id"])):
+        if fapiao["status"] == "ISSUE_ACCEPTED" and (
+                changed := fapiao_store.issue(apply_id, fapiao["fapiao_id"], at)):
             done["ISSUED"].append(changed)
         elif fapiao["status"] == "REVERSE_ACCEPTED" and (
-                changed := fapiao_store.finish_reverse(apply_id, fapiao["fapiao_id"])):
+                changed := fapiao_store.finish_reverse(apply_id, fapiao["fapiao_id"], at)):
             done["REVERSED"].append(changed)
     for event, changed in done.items():
         if changed:
@@ -239,7 +241,10 @@ def download():
 @bp.post("/_sandbox/fapiao/complete")
 def control_complete():
     data = _json()
-    done = complete(str(data.get("fapiao_apply_id")), data.get("fapiao_id"), data.get("notify", "normal"))
+    at = data.get("at")
+    if at is not None and (not isinstance(at, int | float) or isinstance(at, bool)):
+        raise pay_store.param_error("at", "at 必须是 Unix 时间戳（秒）")
+    done = complete(str(data.get("fapiao_apply_id")), data.get("fapiao_id"), data.get("notify", "normal"), at)
     return answer({event: [f["fapiao_id"] for f in items] for event, items in done.items()})
 
 

@@ -197,11 +197,11 @@ def apply(body):
     return fresh
 
 
-def _fapiao_number():
-    return time.strftime("%y") + "50" + pay_store.digits(16)  # 20 digits, as a 全电 invoice number
+def _fapiao_number(at=None):
+    return pay_store.rfc3339(at)[2:4] + "50" + pay_store.digits(16)  # 20 digits, as a 全电 invoice number
 
 
-def issue(apply_id, fapiao_id):
+def issue(apply_id, fapiao_id, at=None):
     """ISSUE_ACCEPTED → ISSUED (in the buyer's card package); returns the invoice when it changed."""
     with lock(apply_id):
         application = require(apply_id)
@@ -209,9 +209,9 @@ def issue(apply_id, fapiao_id):
         if fapiao is None or fapiao["status"] != "ISSUE_ACCEPTED":
             return None
         fapiao.update(status="ISSUED", card_status="INSERTED" if fapiao["openid"] else None,
-                      blue_fapiao={"fapiao_code": "", "fapiao_number": _fapiao_number(),
+                      blue_fapiao={"fapiao_code": "", "fapiao_number": _fapiao_number(at),
                                    "check_code": pay_store.digits(20), "password": "",
-                                   "fapiao_time": pay_store.rfc3339()},
+                                   "fapiao_time": pay_store.rfc3339(at)},
                       download_token=secrets.token_urlsafe(24))
         save(application)
     return fapiao
@@ -245,15 +245,15 @@ def reverse(apply_id, body):
     return changed
 
 
-def finish_reverse(apply_id, fapiao_id):
+def finish_reverse(apply_id, fapiao_id, at=None):
     with lock(apply_id):
         application = require(apply_id)
         fapiao = find(application, fapiao_id)
         if fapiao is None or fapiao["status"] != "REVERSE_ACCEPTED":
             return None
-        fapiao.update(status="REVERSED", red_fapiao={"fapiao_code": "", "fapiao_number": _fapiao_number(),
+        fapiao.update(status="REVERSED", red_fapiao={"fapiao_code": "", "fapiao_number": _fapiao_number(at),
                                                      "check_code": pay_store.digits(20), "password": "",
-                                                     "fapiao_time": pay_store.rfc3339()})
+                                                     "fapiao_time": pay_store.rfc3339(at)})
         save(application)
     return fapiao
 
