@@ -51,7 +51,7 @@ class Running:
 
 def start(tmp_path, learners, extra=None):
     """Bring the topology up in `tmp_path` with FAST intervals; returns (Running, env restore function)."""
-    saved = {k: os.environ.get(k) for k in [*FAST, *(extra or {}), "CLUSTER_DIR"]}
+    saved = dict(os.environ)  # all of it: nothing of the cluster's settings may reach later tests
     os.environ.update({**FAST, **(extra or {}), "CLUSTER_DIR": str(tmp_path / "cluster")})
     cluster = Cluster()
     topo.up(cluster, log=lambda *_: None)
@@ -71,8 +71,8 @@ def stop(cluster, saved):
 
         shutil.copytree(cluster.path("logs"), keep, dirs_exist_ok=True)
     topo.down(cluster, log=lambda *_: None)
-    for key, value in saved.items():
-        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    os.environ.clear()
+    os.environ.update(saved)
     left = [g for g in groups if g and procs.group_alive(g)]
     assert left == [], f"processes left behind: {left}"
     assert not cluster.dir.exists()

@@ -35,8 +35,20 @@ def bind_wechat(cfg, user, nickname):
 
 
 def seed(cluster, learners):
-    """Create `learners` learners (once each); returns and writes CLUSTER_DIR/learners.json."""
+    """Create `learners` learners (once each); returns and writes CLUSTER_DIR/learners.json.
+
+    The cluster's settings apply only while seeding: the caller's environment is put back afterwards (a
+    test process goes on with its own Redis and database)."""
+    saved = dict(os.environ)
     os.environ.update(cluster.app_env())
+    try:
+        return _seed(cluster, learners)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _seed(cluster, learners):
     from app import create_app
     from app.accounts import rules, service
     from app.accounts.models import User
