@@ -196,7 +196,7 @@ def test_push_raw_xml_and_errors(sandbox, control, receiver, mp_openid):
 
 def test_push_default_target_is_the_apps_callback_url(sandbox):
     from app.wechat.sandbox import state
-    from app.wechat.sandbox.control import read_reply, signed_push
+    from app.wechat.sandbox.control_push import read_reply, signed_push
 
     with sandbox.app.app_context():
         app = state.app_of_kind("mp")

@@ -24,9 +24,9 @@ def create_sandbox_app(overrides=None):
     app.json.ensure_ascii = False
     app.extensions["sandbox_redis"] = connect(settings, decode_responses=True)
 
-    from app.wechat.sandbox import control, fapiao, mp, mp_menu, mp_messages, mp_oauth, pay, state
+    from app.wechat.sandbox import control, control_push, fapiao, mp, mp_menu, mp_messages, mp_oauth, pay, state
 
-    _ = (mp_menu, mp_messages, mp_oauth)  # their routes join mp.bp
+    _ = (mp_menu, mp_messages, mp_oauth, control_push)  # their routes join mp.bp and control.bp
     state.init_app(app)
     app.register_blueprint(mp.bp)
     app.register_blueprint(pay.bp)
