@@ -156,11 +156,12 @@ def refresh(invoice):
     if remote.get("blue_fapiao") and not invoice.fapiao_number:
         _record_issue(invoice, remote)
         invoice = Invoice.get_by_id(invoice.id)
-    if status == "ISSUED" and invoice.status in ("applying", "pending", "failed"):
-        changed = Invoice.update(status="issued", last_error="", updated_at=utcnow()).where(
+    if status == "ISSUED" and invoice.status in ("applying", "pending", "failed", "issued"):
+        Invoice.update(status="issued", last_error="", updated_at=utcnow()).where(
             Invoice.id == invoice.id, Invoice.status.in_(("applying", "pending", "failed"))).execute()
-        store_pdf(Invoice.get_by_id(invoice.id))
-        if changed:
+        # Issued but its PDF not yet kept (a first download may fail: the sweep comes back for it); the learner
+        # is told once, by whichever run keeps the PDF.
+        if store_pdf(Invoice.get_by_id(invoice.id)):
             _notify(Invoice.get_by_id(invoice.id))
     elif status == "ISSUED" and invoice.status == "reversing":  # the reversal was not accepted: ask again
         start_reversal(invoice, invoice.reverse_reason, invoice.reverse_cause)
@@ -192,12 +193,13 @@ def _notify(invoice):
 
 
 def store_pdf(invoice):
-    """Keep the PDF in the platform's storage (fetched once; every download serves those bytes)."""
+    """Keep the PDF in the platform's storage (fetched once; every download serves those bytes); True when this
+    call recorded it first."""
     if invoice.pdf_key and storage.storage().exists(invoice.pdf_key):
-        return invoice.pdf_key
+        return False
     key = f"invoices/{invoice.fapiao_id}.pdf"
     storage.storage().put(key, gateway.download_pdf(invoice), "application/pdf")
-    _set(invoice, pdf_key=key)
+    return Invoice.update(pdf_key=key).where(Invoice.id == invoice.id, Invoice.pdf_key != key).execute() == 1
     return key
 
 
@@ -287,12 +289,13 @@ def retry(invoice):
 
 def sweep(now=None):
     """Periodic: re-enqueue stuck pending/failed invoices (until MAX_SWEEP_ATTEMPTS); query applying/reversing
-    ones (lost callbacks)."""
+    ones (lost callbacks) and issued ones whose PDF is not kept yet."""
     cutoff = (now or utcnow()) - datetime.timedelta(minutes=STUCK_MINUTES)
     minute = (now or utcnow()).strftime("%Y%m%d%H%M")
     stuck = Invoice.select().where(Invoice.updated_at < cutoff)
     for invoice in stuck.where(Invoice.status.in_(("pending", "failed")), Invoice.attempts < MAX_SWEEP_ATTEMPTS):
         _enqueue(ISSUE_JOB, invoice, f"-{minute}")
-    for invoice in stuck.where(Invoice.status.in_(("applying", "reversing"))):
+    for invoice in stuck.where(Invoice.status.in_(("applying", "reversing")) |
+                               ((Invoice.status == "issued") & (Invoice.pdf_key == ""))):
         _enqueue(REFRESH_JOB, invoice, f"-{minute}")
     return stuck.count()
