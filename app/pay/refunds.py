@@ -14,7 +14,7 @@ from flask import current_app
 
 from app.db import db, utcnow
 from app.errors import ApiError
-from app.jobs import enqueue
+from app.jobs import durable, enqueue
 from app.learning import revoke
 from app.pay import gateway, orders
 from app.pay.models import Order, OrderSeat, Refund
@@ -22,6 +22,7 @@ from app.pay.settle import BATCH, PaymentRefused, refuse
 from app.staff.roles import has_role
 
 log = logging.getLogger(__name__)
+INVOICE_REFUND_JOB = "app.invoices.service:on_refund"  # reverses or re-issues the order's invoice
 
 REFUNDABLE_STATES = ("paid", "partially_refunded")
 OPEN_REFUND_STATES = ("processing", "abnormal")  # a Refund that may still succeed
@@ -240,10 +241,12 @@ def _refund_succeeded(refund, order, resource):
             fresh = Order.get_by_id(order.id)
             status = "refunded" if fresh.refunded_fen >= fresh.amount_fen else "partially_refunded"
             Order.update(status=status).where(Order.id == order.id).execute()
+            # The invoice's reversal is recorded with the refund: a lost queue cannot skip it (the sweep re-queues).
+            invoice_job = durable.record(INVOICE_REFUND_JOB, order.id, key=f"invoice-refund-{refund.out_refund_no}")
     if changed:
         for user_id, outcome in released:
             revoke.after_commit(user_id, order.project_id, outcome)
-        enqueue("app.invoices.service:on_refund", order.id, job_id=f"invoice-refund-{refund.out_refund_no}")
+        durable.enqueue_recorded(invoice_job)
         log.info("refund %s succeeded", refund.out_refund_no)
         return "refunded"
     if Refund.get_by_id(refund.id).status == "failed":
