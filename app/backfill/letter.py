@@ -19,17 +19,6 @@ WIDTH = 160 * mm
 LEFT = 25 * mm
 
 
-def _wrap(text, size):
-    """Lines of `text` no wider than WIDTH (Chinese wraps between any two characters)."""
-    lines, line = [], ""
-    for ch in text:
-        if fonts.width(line + ch, size) > WIDTH:
-            lines.append(line)
-            line = ""
-        line += ch
-    return lines + ([line] if line else [])
-
-
 def render(user, project):
     """The letter for `user` and the earlier year's `project` as PDF bytes."""
     cfg = current_app.config
@@ -49,7 +38,7 @@ def render(user, project):
               "并同意平台撤销据此取得的学时与证书。")
     y = height - 62 * mm
     for paragraph in (body, pledge):
-        for line in _wrap("\u3000\u3000" + paragraph, 13):
+        for line in fonts.wrap("\u3000\u3000" + paragraph, 13, WIDTH):
             fonts.draw(c, LEFT, y, line, 13)
             y -= 9 * mm
         y -= 4 * mm

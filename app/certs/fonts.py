@@ -106,3 +106,20 @@ def draw(c, x, y, text, size, align="left", font=MAIN):
     t = c.beginText(x, y)
     text_out(t, text, size, font)
     c.drawText(t)
+
+
+def wrap(text, size, max_width):
+    """Break Chinese text into lines of at most `max_width` points, character by character.
+
+    A line's width is the sum of its characters' advances (no kerning), kept as the line grows rather
+    than measured again from its start for every character.
+    """
+    lines, line, used = [], "", 0.0
+    for ch in text:
+        advance = width(ch, size)
+        if line and used + advance > max_width:
+            lines.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += advance
+    return [*lines, line] if line else lines

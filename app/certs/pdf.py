@@ -135,28 +135,11 @@ def _masked(id_number):
     return mask_id(id_number)
 
 
-def _wrap(text, size, width):
-    """Break Chinese text into lines of at most `width` points, character by character.
-
-    A line's width is the sum of its characters' advances (no kerning), kept as the line grows rather
-    than measured again from its start for every character.
-    """
-    lines, line, used = [], "", 0.0
-    for ch in text:
-        advance = fonts.width(ch, size)
-        if line and used + advance > width:
-            lines.append(line)
-            line, used = "", 0.0
-        line += ch
-        used += advance
-    return [*lines, line] if line else lines
-
-
 def _body(c, data):
     w, h = A4
     c.setFillColorRGB(*INK)
     y = h - 225
-    for line in _wrap("\u3000\u3000" + body_sentence(data), 15, w - 210):
+    for line in fonts.wrap("\u3000\u3000" + body_sentence(data), 15, w - 210):
         fonts.draw(c, 105, y, line, 15)
         y -= 28
 
