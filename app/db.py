@@ -16,6 +16,14 @@ def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+CHINA = datetime.timezone(datetime.timedelta(hours=8))  # China Standard Time, no daylight saving
+
+
+def china_date(utc_naive=None):
+    """The China calendar date of a stored (naive UTC) time; today's when none is given."""
+    return (utc_naive or utcnow()).replace(tzinfo=datetime.UTC).astimezone(CHINA).date()
+
+
 class BaseModel(peewee.Model):
     created_at = peewee.DateTimeField(default=utcnow)
 

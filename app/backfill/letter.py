@@ -12,8 +12,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from app.accounts.service import id_number_of
-from app.backfill.service import china_date
 from app.certs import fonts
+from app.db import china_date
 
 WIDTH = 160 * mm
 LEFT = 25 * mm

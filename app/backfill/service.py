@@ -9,7 +9,7 @@ import peewee
 
 from app.backfill import holidays
 from app.backfill.models import BackfillApplication, BackfillDecision, BackfillImage
-from app.db import db, utcnow
+from app.db import china_date, db, utcnow
 from app.errors import ApiError
 from app.learning.models import Enrollment, Project
 from app.storage import storage
@@ -29,13 +29,6 @@ REASONS = {
     "duplicate": "订单号已被他人使用",
     "other": "其他原因",
 }
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
-
-
-def china_date(value=None):
-    """The China date of a stored UTC time (now when empty)."""
-    value = value or utcnow()
-    return value.replace(tzinfo=datetime.UTC).astimezone(SHANGHAI).date()
 
 
 def review_due(submitted_at):

@@ -9,6 +9,7 @@ from app.accounts.policy import current_user
 from app.accounts.service import id_number_of
 from app.backfill import holidays, links, service
 from app.backfill.models import BackfillApplication, BackfillDecision
+from app.db import china_date
 from app.errors import ApiError
 from app.learning.models import Project
 from app.masking import mask_id
@@ -29,7 +30,7 @@ audit.register_action("backfill.reject", "驳回补学申请")
 
 def table_warning(*days):
     """A warning for staff when the working-day table lacks a year it was asked about (also logged)."""
-    missing = holidays.missing_years(service.china_date(), *days)
+    missing = holidays.missing_years(china_date(), *days)
     if not missing:
         return ""
     log.warning("working-day table lacks %s: review deadlines counted Monday-Friday", missing)
@@ -48,7 +49,7 @@ def queue():
         query = query.where(BackfillApplication.state == args["state"])
     page = paginate(query, {"submitted": BackfillApplication.submitted_at, "due": BackfillApplication.due_on,
                             "year": Project.year}, "submitted", args=args)
-    today = service.china_date()
+    today = china_date()
     keys = {a.order_key for a in page.items if a.order_key}
     shared = set()
     if keys:
@@ -58,7 +59,7 @@ def queue():
         for row in rows:
             seen.setdefault(row.order_key, set()).add(row.user_id)
         shared = {k for k, users in seen.items() if len(users) > 1}
-    waited = {a.id: holidays.working_days_between(service.china_date(a.submitted_at), today) for a in page.items}
+    waited = {a.id: holidays.working_days_between(china_date(a.submitted_at), today) for a in page.items}
     return render_template("backfill/staff_queue.html", page=page, args=args, states=STATES, today=today,
                            waited=waited, shared=shared, kind_text=service.KIND_TEXT,
                            state_text=service.STATE_TEXT, warning=table_warning(*(a.due_on for a in page.items)),

@@ -13,16 +13,11 @@ slot is left a title change is refused, and a partial refund that would need a s
 import datetime
 
 from app.accounts import rules as account_rules
+from app.db import china_date  # noqa: F401  (rules.china_date: the one China-date helper, app/db.py)
 
-CHINA = datetime.timezone(datetime.timedelta(hours=8))
 CHANGE_DAYS = 15
 MAX_PER_APPLICATION = 5
 TAXPAYER_CHARS = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def china_date(utc_naive):
-    """The China calendar date of a stored (naive UTC) time."""
-    return utc_naive.replace(tzinfo=datetime.UTC).astimezone(CHINA).date()
 
 
 def clean_taxpayer_id(raw):
