@@ -61,8 +61,8 @@ def seed(db, learners, progress):
          " published_at) SELECT now(), p.id, '课程' || c, '讲师', '', 6, c, now() FROM project p,"
          " generate_series(1, 5) c", ),
         ("chapters", "INSERT INTO chapter (created_at, course_id, title, position, video_url, duration_seconds,"
-         " video_state, video_progress, video_note) SELECT now(), co.id, '第' || n || '讲', n, '', 600, 'ready',"
-         " 100, '' FROM course co, generate_series(1, 4) n"),
+         " video_state, video_progress, video_note, video_attempts) SELECT now(), co.id, '第' || n || '讲', n, '',"
+         " 600, 'ready', 100, '', 0 FROM course co, generate_series(1, 4) n"),
         ("enrollments", "INSERT INTO enrollment (created_at, user_id, project_id, source, status, hours_earned,"
          " completed_at) SELECT now(), a.id, p.id, 'purchase', CASE WHEN mod(a.id, 50) = 0 THEN 'revoked' ELSE"
          " 'active' END, CASE WHEN mod(a.id, 10) < 6 THEN 30 ELSE 6 * (mod(a.id, 5)) END,"
