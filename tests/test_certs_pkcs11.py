@@ -62,7 +62,7 @@ def token_app(app, token):
 
 def test_certificates_signed_on_the_token_validate(token_app, registered, token):
     signer, roots, roots_pem = pki.current()
-    assert type(signer).__mro__[1].__name__ == "PKCS11Signer"
+    assert [c.__name__ for c in type(signer).__mro__[1:3]] == ["TemplateSigner", "PKCS11Signer"]
     assert roots_pem == Path(token["CERT_TRUST_ROOT_PATH"]).read_bytes()
     user, project = finished_learner()
     data = service.render_pdf(issued(user, project))
@@ -72,6 +72,7 @@ def test_certificates_signed_on_the_token_validate(token_app, registered, token)
 
     embedded = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
     assert len(embedded.signed_data["certificates"]) == 2  # the signer and its root, embedded
+    assert signer.__dict__["_cms_templates"][("sha256", 32)].usable is True  # the token signed a template
 
 
 def test_a_wrong_pin_or_label_is_refused_clearly(token_app, token):

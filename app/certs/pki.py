@@ -7,7 +7,9 @@ through PKCS#11 (CERT_SIGNER_PKCS11_*), and the root's PEM file (CERT_TRUST_ROOT
 root CA and a signing certificate under CERT_PKI_DIR on first start (`ensure_dev_pki`); none is committed.
 
 The signer keeps the loaded `cryptography` key and signs in `async_sign_raw`: pyHanko's SimpleSigner
-parses its key again for every signature (about 28 ms each).
+parses its key again for every signature (about 28 ms each). Both signers make their CMS containers
+from a template (app/certs/cms_template.py): pyHanko builds one container per signer, not one per
+signature.
 """
 import datetime
 import os
@@ -23,8 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from flask import current_app
-from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from app.certs.cms_template import TemplateSigner
 
 DEV_PASSPHRASE = b"dev-only-certificate-signer"
 ROOT_NAME = "root.pem"
@@ -36,7 +39,7 @@ class SignerMissing(RuntimeError):
     """No usable signer is configured (operators: see the message)."""
 
 
-class KeptKeySigner(Signer):
+class KeptKeySigner(TemplateSigner):
     """A pyHanko signer that holds an already loaded RSA key (RSASSA-PKCS1-v1_5)."""
 
     def __init__(self, key, cert, chain):
@@ -123,7 +126,7 @@ def _pkcs11_signer(config, roots):
     except ImportError:
         raise SignerMissing("CERT_SIGNER_PKCS11_MODULE needs the python-pkcs11 package") from None
 
-    class Locked(PKCS11Signer):
+    class Locked(TemplateSigner, PKCS11Signer):
         _lock = threading.Lock()
 
         async def async_sign_raw(self, data, digest_algorithm, dry_run=False):
