@@ -2,9 +2,9 @@
 
 `sign(pdf_bytes, signer, box)` adds a visible signature field over the drawn seal (transparent, so the
 seal shows; readers open the signature panel from it), PAdES baseline B-B, SHA-256, the signer's
-chain embedded, in an incremental update that leaves the document information as issued. `check(data,
-roots)` validates the signature of an uploaded file against the
-platform's trusted roots without fetching anything from the network.
+chain embedded, in an incremental update that leaves the document information as issued.
+`check(data, roots)` validates the signature of an uploaded file against the platform's trusted roots
+without fetching anything from the network.
 
 pyHanko's synchronous calls start an asyncio loop of their own; where the calling thread already runs
 one (an async server, or a test process driving a browser), `outside_loop` runs them in a short-lived
