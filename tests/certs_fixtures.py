@@ -10,7 +10,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from app.accounts.models import User
-from app.certs import orgs, service
+from app.certs import orgs, profile, service
 from app.demo import demo_year, seed_catalogue
 from app.learning.models import Course, CourseCompletion, Enrollment, Project
 
@@ -43,7 +43,7 @@ def finished_learner(name=None):
 def issued(user, project, unit_name="重庆示范建筑设计研究院（演示）"):
     """A certificate issued for a finished plan (the data confirmed with a unit)."""
     unit, _ = orgs.add_unit(unit_name, "500103")
-    service.save_profile(user, project.id, True, unit_id=unit.id)
+    profile.save_profile(user, project.id, True, unit_id=unit.id)
     cert, _ = service.issue(user, project.id)
     return cert
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.accounts.policy import issue_token
-from app.certs import orgs, service
+from app.certs import orgs, profile, service
 from app.certs.models import Certificate, CertProfile
 from app.demo import demo_year
 from app.learning.models import Enrollment
@@ -144,7 +144,7 @@ def test_twenty_concurrent_prints_make_one_certificate(app_factory, registered, 
     with app.app_context():
         user, project = finished_learner()
         unit, _ = orgs.add_unit("重庆示范建筑设计研究院（演示）", "500103")
-        service.save_profile(user, project.id, True, unit_id=unit.id)
+        profile.save_profile(user, project.id, True, unit_id=unit.id)
         token = issue_token(user)
     barrier = threading.Barrier(20)
     results = []
@@ -224,7 +224,7 @@ def test_cli(app, registered):
     assert "重庆示范建筑设计研究院" in runner.invoke(args=["certs", "units"]).output
     assert len(runner.invoke(args=["certs", "districts"]).output.splitlines()) == 38
     user, project = finished_learner()
-    service.save_profile(user, project.id, True, district_code="500103")
+    profile.save_profile(user, project.id, True, district_code="500103")
     cert, _ = service.issue(user, project.id)
     show = runner.invoke(args=["certs", "show", cert.number])
     assert "valid" in show.output and "record check: ok" in show.output and "张*" in show.output

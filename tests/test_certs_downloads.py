@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.accounts.policy import issue_token
-from app.certs import orgs, service
+from app.certs import orgs, profile, service
 from app.certs.models import Certificate
 from app.demo import demo_year
 from app.wechat import login
@@ -48,7 +48,7 @@ def test_certificate_ready_link_opens_through_login_only(app, registered, sandbo
     login.bind(login.identity_for("mp", app.config["WECHAT_MP_APPID"], wx["openids"][app.config["WECHAT_MP_APPID"]]),
                user)
     unit, _ = orgs.add_unit("重庆示范建筑设计研究院（演示）", "500103")
-    service.save_profile(user, project.id, True, unit_id=unit.id)
+    profile.save_profile(user, project.id, True, unit_id=unit.id)
     cert, _ = service.issue(user, project.id)
     service.issue(user, project.id)  # printing again sends nothing more
     drain()

@@ -4,6 +4,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from app.certs import profile
 from app.certs import service as certs
 from app.content import reports
 from app.db import utcnow
@@ -48,7 +49,7 @@ def year_data(app, sandbox_api):
     _complete(learners[6].user, plan, (0, 1))
     _complete(learners[1].user, plan, (0,))
     for i in (0, 3):
-        certs.save_profile(learners[i].user, plan.project.id, True, district_code="500103")
+        profile.save_profile(learners[i].user, plan.project.id, True, district_code="500103")
         certs.issue(learners[i].user, plan.project.id)
     return plan, units, learners
 

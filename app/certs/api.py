@@ -4,7 +4,8 @@ from flask import current_app, request
 from app import ratelimit, storage
 from app.accounts.policy import current_user, require_owner
 from app.api import ApiBlueprint, ok
-from app.certs import files, orgs, service, verify
+from app.certs import files, mine, orgs, service, verify
+from app.certs import profile as profiles
 from app.certs.schemas import (
     CertProfileOut,
     DistrictOut,
@@ -58,20 +59,20 @@ def uploaded_pdf():
 @bp.endpoint("/certificates", response=list[MyCertificateOut])
 def my_certificates():
     """My certificates: finished plans and what to do next (confirm data, print, download)."""
-    return ok(service.my_certificates(current_user(), api=True))
+    return ok(mine.my_certificates(current_user(), api=True))
 
 
 @bp.endpoint("/certificates/<int:project_id>/profile", response=CertProfileOut)
 def profile(project_id):
     """The data that will be printed (name and masked ID as registered, unit or district)."""
-    service.owned_enrollment(current_user(), project_id)
-    return ok(service.profile_view(current_user(), project_id))
+    profiles.owned_enrollment(current_user(), project_id)
+    return ok(profiles.profile_view(current_user(), project_id))
 
 
 @bp.endpoint("/certificates/<int:project_id>/profile", methods=["POST"], body=ProfileIn, response=CertProfileOut)
 def save_profile(project_id, data):
     """Confirm name and ID, and pick the unit (or, when not listed, the personnel file's district)."""
-    view = service.save_profile(current_user(), project_id, data.confirm, data.unit_id, data.district_code)
+    view = profiles.save_profile(current_user(), project_id, data.confirm, data.unit_id, data.district_code)
     return ok(view, "证书信息已确认")
 
 
@@ -80,7 +81,7 @@ def save_profile(project_id, data):
 def issue(project_id):
     """Print: issue the certificate on the first call; later calls return the same one."""
     cert, created = service.issue(current_user(), project_id)
-    return ok(service.owner_view(cert, api=True), "证书已签发" if created else "ok", 201 if created else 200)
+    return ok(mine.owner_view(cert, api=True), "证书已签发" if created else "ok", 201 if created else 200)
 
 
 @bp.endpoint("/certificates/<number>/pdf", media="application/pdf")

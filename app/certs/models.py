@@ -72,3 +72,15 @@ class Certificate(BaseModel):
 # One valid certificate per learner and plan: concurrent "print" requests cannot make two.
 Certificate.add_index(Certificate.user, Certificate.project, unique=True, where=(Certificate.status == "valid"),
                       name="certificate_one_valid")
+
+
+def valid_certificate(uid, project_id):
+    """The learner's one valid certificate for the plan, or None."""
+    return Certificate.get_or_none(Certificate.user == uid, Certificate.project == project_id,
+                                   Certificate.status == "valid")
+
+
+def latest_certificate(uid, project_id):
+    """The learner's newest certificate for the plan, whatever its state, or None."""
+    return (Certificate.select().where(Certificate.user == uid, Certificate.project == project_id)
+            .order_by(Certificate.id.desc()).first())

@@ -9,9 +9,8 @@ from flask import current_app
 from app.accounts.models import User
 from app.accounts.service import id_number_of
 from app.certs import numbers, signing
-from app.certs.districts import PROVINCE, district_name
-from app.certs.models import REFUND_REVOKE_REASON, Certificate, CertProfile, Unit
-from app.certs.orgs import unit_view
+from app.certs.models import REFUND_REVOKE_REASON, Certificate, latest_certificate, valid_certificate
+from app.certs.profile import correct_organisation, field_error, organisation_of, owned_enrollment, profile_of
 from app.db import db, utcnow
 from app.errors import ApiError
 from app.learning.flush import earned_hours, plan_complete
@@ -20,8 +19,6 @@ from app.masking import mask_id
 
 log = logging.getLogger(__name__)
 BEIJING = datetime.timedelta(hours=8)
-STATE_TEXT = {"need_profile": "请先确认证书信息", "ready": "可打印证书", "issued": "已签发",
-              "revoked": "已撤销"}
 
 
 # ---- the certified data -------------------------------------------------------------------------
@@ -90,90 +87,7 @@ def cn_date(dt):
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-# ---- the data a learner confirms ----------------------------------------------------------------
-
-def owned_enrollment(user, project_id):
-    enrollment = (Enrollment.select(Enrollment, Project).join(Project)
-                  .where(Enrollment.user == user.id, Enrollment.project == project_id,
-                         Enrollment.status == "active").first())
-    if enrollment is None:
-        raise ApiError("您还没有该培训项目", code="not_enrolled", status=404)
-    return enrollment
-
-
-def profile_of(user, project_id):
-    return CertProfile.get_or_none(CertProfile.user == user.id, CertProfile.project == project_id)
-
-
-def organisation_of(profile):
-    """(label, printed text, unit id, district code) from a confirmed profile."""
-    if profile.unit_id:
-        return "工作单位", Unit.get_by_id(profile.unit_id).name, profile.unit_id, ""
-    return "档案所在地", PROVINCE + district_name(profile.district_code), None, profile.district_code
-
-
-def profile_view(user, project_id):
-    """The data that will be printed, for the confirmation form."""
-    profile = profile_of(user, project_id)
-    view = {"name": user.name, "id_number": mask_id(id_number_of(user)), "confirmed": profile is not None,
-            "unit": None, "district": None, "locked": valid_certificate(user.id, project_id) is not None}
-    if profile is not None and profile.unit_id:
-        view["unit"] = unit_view(Unit.get_by_id(profile.unit_id))
-    elif profile is not None:
-        view["district"] = {"code": profile.district_code, "name": district_name(profile.district_code)}
-    return view
-
-
-def save_profile(user, project_id, confirm, unit_id=None, district_code=None):
-    """Confirm name and ID as registered, and pick a unit or the personnel file's district."""
-    owned_enrollment(user, project_id)
-    if valid_certificate(user.id, project_id) is not None:
-        raise ApiError("证书已签发，证书信息不能再修改；如需更正请联系工作人员换发", code="certificate_issued",
-                       status=409)
-    if not confirm:
-        raise _field("confirm", "请确认姓名和身份证号无误（如有错误请联系工作人员更正）")
-    unit_id, district_code = _organisation_choice(unit_id, district_code)
-    now = utcnow()
-    values = {"unit": unit_id, "district_code": district_code, "confirmed_at": now, "updated_at": now}
-    try:
-        with db.atomic():
-            CertProfile.create(user=user.id, project=project_id, **values)
-    except peewee.IntegrityError:  # confirmed before (or by a concurrent request): update it
-        CertProfile.update(**values).where(CertProfile.user == user.id,
-                                           CertProfile.project == project_id).execute()
-    return profile_view(user, project_id)
-
-
-def _organisation_choice(unit_id, district_code):
-    if unit_id and district_code:
-        raise _field("unit_id", "请选择工作单位，或在单位不在列表中时选择档案所在区县，二者选一")
-    if unit_id:
-        unit = Unit.get_or_none(Unit.id == unit_id, Unit.is_active == True)  # noqa: E712
-        if unit is None:
-            raise _field("unit_id", "所选单位不存在，请重新选择")
-        return unit.id, ""
-    if district_code:
-        if district_name(district_code) is None:
-            raise _field("district_code", "请选择重庆市的区县")
-        return None, district_code
-    raise _field("unit_id", "请选择工作单位；单位不在列表中时，请选择人事档案所在区县")
-
-
-def _field(name, message):
-    return ApiError(message, status=422, data={"fields": {name: message}})
-
-
 # ---- issuing ------------------------------------------------------------------------------------
-
-def valid_certificate(uid, project_id):
-    return Certificate.get_or_none(Certificate.user == uid, Certificate.project == project_id,
-                                   Certificate.status == "valid")
-
-
-def latest_certificate(uid, project_id):
-    return (Certificate.select().where(Certificate.user == uid, Certificate.project == project_id)
-            .order_by(Certificate.id.desc()).first())
-
 
 def issue(user, project_id, issued_by=None):
     """Print: the learner's one valid certificate for the plan, made on the first call. Returns (cert, created).
@@ -276,7 +190,7 @@ def revoke(number, reason, staff=None):
     """The certificate stops being valid; the verification then says so, with the date."""
     reason = " ".join((reason or "").split())[:100]
     if not reason:
-        raise _field("reason", "请填写撤销原因")
+        raise field_error("reason", "请填写撤销原因")
     cert = find(number)
     changed = Certificate.update(status="revoked", revoked_at=utcnow(), revoke_reason=reason).where(
         Certificate.id == cert.id, Certificate.status == "valid").execute()
@@ -295,7 +209,7 @@ def reissue(number, staff=None, unit_id=None, district_code=None):
     user = User.get_by_id(old.user_id)
     project = Project.get_by_id(old.project_id)
     if unit_id or district_code:
-        _correct_organisation(user, project.id, unit_id, district_code)
+        correct_organisation(user, project.id, unit_id, district_code)
     profile = profile_of(user, project.id)
     snapshot = _snapshot(user, project, profile, staff) if profile else None
     if snapshot is None:
@@ -314,52 +228,5 @@ def reissue(number, staff=None, unit_id=None, district_code=None):
     return new
 
 
-def _correct_organisation(user, project_id, unit_id, district_code):
-    unit_id, district_code = _organisation_choice(unit_id, district_code)
-    CertProfile.update(unit=unit_id, district_code=district_code, updated_at=utcnow()).where(
-        CertProfile.user == user.id, CertProfile.project == project_id).execute()
-
-
 def status_text(status):
     return {"valid": "有效", "revoked": "已撤销", "replaced": "已换发"}.get(status, status)
-
-
-# ---- what pages and the API show ----------------------------------------------------------------
-
-def owner_view(cert, api=False):
-    """A learner's own certificate: the certified data, where to get the PDF."""
-    view = {**certified_data(cert), "status": cert.status, "status_text": status_text(cert.status),
-            "issued_at": cert.issued_at.isoformat() + "Z",
-            "revoked_on": local_date(cert.revoked_at).isoformat() if cert.revoked_at else None,
-            "verify_url": verify_url(cert)}
-    if cert.status == "valid":
-        view["download_url"] = download_url(cert)
-        view["pdf_url"] = f"/api/v1/certificates/{cert.number}/pdf" if api else f"/certs/{cert.number}.pdf"
-    return view
-
-
-def my_certificates(user, api=False):
-    """Plans whose requirement is met (and any plan with a certificate), each with what can be done next."""
-    rows = (Enrollment.select(Enrollment, Project).join(Project)
-            .where(Enrollment.user == user.id, Enrollment.status == "active").order_by(Project.year.desc()))
-    projects = {e.project.id: e.project for e in rows if plan_complete(user.id, e.project)}
-    certified = Project.select().join(Certificate, on=(Certificate.project == Project.id)).where(
-        Certificate.user == user.id).distinct()
-    projects.update({p.id: p for p in certified})
-    items = []
-    for project in sorted(projects.values(), key=lambda p: (-p.year, p.id)):
-        items.append(_item(user, project, api))
-    return items
-
-
-def _item(user, project, api):
-    cert = latest_certificate(user.id, project.id)
-    profile = profile_of(user, project.id)
-    if cert is not None and cert.status in ("valid", "revoked"):
-        state = "issued" if cert.status == "valid" else "revoked"
-    else:
-        state = "ready" if profile is not None else "need_profile"
-    return {"project_id": project.id, "project": project.name, "year": project.year,
-            "credit_hours": project.credit_hours, "earned_hours": earned_hours(user.id, project.id),
-            "state": state, "state_text": STATE_TEXT[state],
-            "certificate": owner_view(cert, api) if cert is not None and state in ("issued", "revoked") else None}

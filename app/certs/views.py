@@ -4,7 +4,8 @@ import hashlib
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from app.accounts.policy import current_user, page
-from app.certs import orgs, pki, service, verify
+from app.certs import mine, orgs, pki, service, verify
+from app.certs import profile as profiles
 from app.certs.api import PDF_MAX_BYTES, check_verify_rate, pdf_response
 from app.errors import ApiError
 from app.security import csrf_exempt, large_body
@@ -16,7 +17,7 @@ bp = Blueprint("certs", __name__)
 @page()
 def my_certificates():
     """My certificates (R-13): finished plans, with "print certificate"."""
-    return render_template("certs/my_certificates.html", items=service.my_certificates(current_user()))
+    return render_template("certs/my_certificates.html", items=mine.my_certificates(current_user()))
 
 
 @bp.route("/certs/<int:project_id>/profile", methods=["GET", "POST"])
@@ -24,11 +25,11 @@ def my_certificates():
 def profile(project_id):
     """Before the first print: confirm name and ID, pick the unit or the personnel file's district."""
     user = current_user()
-    enrollment = service.owned_enrollment(user, project_id)
+    enrollment = profiles.owned_enrollment(user, project_id)
     error = None
     if request.method == "POST":
         try:
-            service.save_profile(user, project_id, request.form.get("confirm") == "1", **_organisation_form())
+            profiles.save_profile(user, project_id, request.form.get("confirm") == "1", **_organisation_form())
             flash("证书信息已确认，现在可以打印证书")
             return redirect(url_for("certs.my_certificates"))
         except ApiError as err:
@@ -37,7 +38,7 @@ def profile(project_id):
             error = err
     q = request.args.get("q", "")
     return render_template("certs/profile.html", project=enrollment.project, q=q, units=orgs.search_units(q),
-                           profile=service.profile_view(user, project_id), districts=orgs.districts(),
+                           profile=profiles.profile_view(user, project_id), districts=orgs.districts(),
                            error=error, chosen=request.form if error else None)
 
 

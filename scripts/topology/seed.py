@@ -52,8 +52,9 @@ def _seed(cluster, learners):
     from app import create_app
     from app.accounts import rules, service
     from app.accounts.models import User
-    from app.certs import orgs
+    from app.certs import orgs, profile
     from app.certs import service as certs
+    from app.certs.models import valid_certificate
     from app.db import db, utcnow
     from app.demo import demo_year, seed_catalogue
     from app.learning.models import Chapter, Course, CourseCompletion, Enrollment, Project
@@ -84,8 +85,8 @@ def _seed(cluster, learners):
             for course in Course.select().where(Course.project == printed.id):
                 CourseCompletion.get_or_create(user=user.id, course=course.id,
                                                defaults={"credit_hours": course.credit_hours})
-            if certs.valid_certificate(user.id, printed.id) is None:
-                certs.save_profile(user, printed.id, True, unit_id=unit.id)
+            if valid_certificate(user.id, printed.id) is None:
+                profile.save_profile(user, printed.id, True, unit_id=unit.id)
             cert, _ = certs.issue(user, printed.id)
             bind_wechat(app.config, user, f"load{i}")
             rows.append({"username": f"load{i}", "mobile": mobile, "certificate": cert.number})
