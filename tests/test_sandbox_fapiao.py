@@ -32,6 +32,14 @@ def test_unsigned_requests_are_refused(app, sandbox):
     assert (answer.status_code, answer.json()["code"]) == (401, "SIGN_ERROR")
 
 
+def test_a_body_that_is_not_utf8_is_refused_before_anything_else(app, sandbox):
+    headers = {"Content-Type": "application/json", "Authorization": "WECHATPAY2-SHA256-RSA2048"}
+    for path in ("/v3/new-tax-control-fapiao/fapiao-applications", "/v3/refund/domestic/refunds"):
+        answer = requests.post(sandbox.url + path, data=b'{"name": "\xff\xfe"}', headers=headers, timeout=10)
+        assert (answer.status_code, answer.json()["code"]) == (400, "PARAM_ERROR"), path
+        assert answer.json()["message"] == "请求体不是 UTF-8 编码"
+
+
 def test_answers_are_signed_and_the_seller_is_known(app):
     status, text = gateway.client().fapiao_merchant_base_info()  # the SDK raises unless the signature verifies
     assert status == 200 and json.loads(text)["taxpayer_id"] == "91500103MA5U8XK27G"

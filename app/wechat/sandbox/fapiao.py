@@ -19,12 +19,12 @@ POST /_sandbox/fapiao/user-title {fapiao_apply_id, buyer_information, notify?} a
 insertions included).
 """
 import time
-import uuid
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from app.wechat.sandbox import fapiao_pdf, fapiao_store, pay_notify, pay_store, state
-from app.wechat.sandbox.pay_crypto import PayError, check_merchant_request, dumps, encrypt_resource, platform_headers
+from app.wechat.sandbox import fapiao_pdf, fapiao_store, pay_api, pay_notify, pay_store, state
+from app.wechat.sandbox.pay_api import answer, json_body
+from app.wechat.sandbox.pay_crypto import PayError
 
 bp = Blueprint("sandbox_fapiao", __name__)
 BASE = "/v3/new-tax-control-fapiao"
@@ -33,38 +33,7 @@ EVENTS = {"ISSUED": ("FAPIAO.ISSUED", "发票开具成功"), "REVERSED": ("FAPIA
           "USER_APPLIED": ("FAPIAO.USER_APPLIED", "用户发票抬头填写完成")}
 
 
-def answer(payload, status=200):
-    body = "" if payload is None else dumps(payload)
-    return Response(body, status=status, content_type="application/json; charset=utf-8")
-
-
-@bp.errorhandler(PayError)
-def _error(error):
-    return answer(error.body(), error.status)
-
-
-@bp.before_request
-def _check_signature():
-    if not request.path.startswith(BASE):
-        return
-    query = request.query_string.decode()
-    body = request.get_data(cache=True).decode("utf-8", "replace")
-    check_merchant_request(request.method, request.path + (f"?{query}" if query else ""), body,
-                           request.headers.get("Authorization"))
-
-
-@bp.after_request
-def _sign(response):
-    if request.path.startswith(BASE) and request.path != DOWNLOAD:
-        response.headers.update(platform_headers(response.get_data(as_text=True)))
-    return response
-
-
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise PayError(400, "PARAM_ERROR", "请求体必须是 JSON 对象", {"location": "body"})
-    return data
+pay_api.guard(bp, lambda: request.path.startswith(BASE), unsigned_paths=(DOWNLOAD,))  # as WeChat: PDFs unsigned
 
 
 # ---- notifications and the asynchronous steps ----------------------------------------------------
@@ -78,14 +47,7 @@ def notice(event, apply_id, fapiao_list=(), apply_time=None):
     if fapiao_list:
         payload["fapiao_information"] = [{"fapiao_id": f["fapiao_id"], "fapiao_status": f["status"],
                                           "card_status": f["card_status"] or ""} for f in fapiao_list]
-    envelope = {"id": str(uuid.uuid4()), "create_time": pay_store.rfc3339(), "resource_type": "encrypt-resource",
-                "event_type": event_type, "summary": summary,
-                "resource": encrypt_resource(payload, "fapiao", "fapiao")}
-    built = {"id": envelope["id"], "url": fapiao_store.callback_url(), "event_type": event_type,
-             "out_trade_no": apply_id, "out_refund_no": None, "original_type": "fapiao", "payload": payload,
-             "envelope": envelope, "body": dumps(envelope)}
-    state.put(("pay", "notice", built["id"]), built)
-    return built
+    return pay_notify.build(fapiao_store.callback_url(), event_type, summary, "fapiao", payload, apply_id)
 
 
 def complete(apply_id, fapiao_id=None, mode="normal", at=None):
@@ -131,7 +93,7 @@ def _complete_later(apply_id):
 @bp.route(BASE + "/merchant/development-config", methods=["PATCH", "GET"])
 def development_config():
     if request.method == "PATCH":
-        url = pay_store.text_field(_json(), "callback_url", 256)
+        url = pay_store.text_field(json_body(), "callback_url", 256)
         if not url.startswith(("http://", "https://")):
             raise pay_store.param_error("callback_url", "callback_url 必须是 http(s) 开头的完整 URL")
         fapiao_store.set_callback_url(url)
@@ -178,7 +140,7 @@ def user_title():
 
 @bp.post(BASE + "/fapiao-applications")
 def applications():
-    body = _json()
+    body = json_body()
     if fapiao_store.apply(body):
         _complete_later(body["fapiao_apply_id"])
     return answer(None, 202)
@@ -196,14 +158,14 @@ def query(apply_id):
 
 @bp.post(BASE + "/fapiao-applications/<apply_id>/reverse")
 def reverse(apply_id):
-    if fapiao_store.reverse(apply_id, _json()):
+    if fapiao_store.reverse(apply_id, json_body()):
         _complete_later(apply_id)
     return answer(None, 202)
 
 
 @bp.post(BASE + "/fapiao-applications/<apply_id>/insert-cards")
 def insert_cards(apply_id):
-    body = _json()
+    body = json_body()
     fapiao_store.require(apply_id)
     state.record("fapiao_cards", {"fapiao_apply_id": apply_id, "cards": body.get("fapiao_card_information"),
                                   "at": pay_store.rfc3339()})
@@ -240,7 +202,7 @@ def download():
 
 @bp.post("/_sandbox/fapiao/complete")
 def control_complete():
-    data = _json()
+    data = json_body()
     at = data.get("at")
     if at is not None and (not isinstance(at, int | float) or isinstance(at, bool)):
         raise pay_store.param_error("at", "at 必须是 Unix 时间戳（秒）")
@@ -251,7 +213,7 @@ def control_complete():
 @bp.post("/_sandbox/fapiao/user-title")
 def control_user_title():
     """What the WeChat user does on the title page: pick or fill a title (FAPIAO.USER_APPLIED follows)."""
-    data = _json()
+    data = json_body()
     apply_id = str(data.get("fapiao_apply_id"))
     title = fapiao_store.buyer(data)
     state.put(("fapiao", "title", apply_id), title)

@@ -20,8 +20,9 @@ payment sheet in pay_pages (both nested under this blueprint).
 """
 from flask import Blueprint, Response, current_app, request
 
-from app.wechat.sandbox import pay_bills, pay_control, pay_pages, pay_refunds, pay_store
-from app.wechat.sandbox.pay_crypto import PayError, check_merchant_request, dumps, platform_headers
+from app.wechat.sandbox import pay_api, pay_bills, pay_control, pay_pages, pay_refunds, pay_store
+from app.wechat.sandbox.pay_api import answer, json_body
+from app.wechat.sandbox.pay_crypto import PayError
 
 bp = Blueprint("sandbox_pay", __name__)
 DOWNLOAD_PATH = "/v3/billdownload/file"
@@ -33,41 +34,7 @@ def _is_api():
     return request.path.startswith("/v3/")
 
 
-def answer(payload, status=200):
-    body = "" if payload is None else dumps(payload)
-    return Response(body, status=status, content_type="application/json; charset=utf-8")
-
-
-@bp.errorhandler(PayError)
-def _pay_error(error):
-    return answer(error.body(), error.status)
-
-
-@bp.before_request
-def _check_signature():
-    if not _is_api():
-        return
-    query = request.query_string.decode()
-    path = request.path + (f"?{query}" if query else "")
-    try:
-        body = request.get_data(cache=True).decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise PayError(400, "PARAM_ERROR", "请求体不是 UTF-8 编码") from error
-    check_merchant_request(request.method, path, body, request.headers.get("Authorization"))
-
-
-@bp.after_request
-def _sign_answer(response):
-    if _is_api() and request.path != DOWNLOAD_PATH:  # WeChat does not sign bill files
-        response.headers.update(platform_headers(response.get_data(as_text=True)))
-    return response
-
-
-def _json_body():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise PayError(400, "PARAM_ERROR", "请求体必须是 JSON 对象", {"location": "body"})
-    return data
+pay_api.guard(bp, _is_api, unsigned_paths=(DOWNLOAD_PATH,))  # WeChat does not sign bill files
 
 
 def _check_mchid(value, location):
@@ -81,7 +48,7 @@ def _check_mchid(value, location):
 def prepay(kind):
     if kind not in pay_store.TRADE_TYPES:
         raise PayError(404, "RESOURCE_NOT_EXISTS", f"沙箱不支持 /v3/pay/transactions/{kind}")
-    order = pay_store.create_order(kind, _json_body(), request.host_url)
+    order = pay_store.create_order(kind, json_body(), request.host_url)
     return answer(pay_store.prepay_answer(order))
 
 
@@ -99,14 +66,14 @@ def query_by_transaction_id(transaction_id):
 
 @bp.post("/v3/pay/transactions/out-trade-no/<out_trade_no>/close")
 def close(out_trade_no):
-    _check_mchid(_json_body().get("mchid"), "body")
+    _check_mchid(json_body().get("mchid"), "body")
     pay_store.close_order(out_trade_no)
     return answer(None, 204)
 
 
 @bp.post("/v3/refund/domestic/refunds")
 def refund():
-    refund, created = pay_refunds.create_refund(_json_body())
+    refund, created = pay_refunds.create_refund(json_body())
     if created:
         pay_control.schedule_refund_completion(refund["out_refund_no"])
     return answer(pay_refunds.refund_view(refund))

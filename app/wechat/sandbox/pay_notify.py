@@ -43,7 +43,9 @@ def retry_delays():
 
 # ---- building ------------------------------------------------------------------------------------
 
-def _build(url, event_type, summary, original_type, payload, out_trade_no, out_refund_no=None):
+def build(url, event_type, summary, original_type, payload, out_trade_no, out_refund_no=None):
+    """Build and store a notification (payments, refunds and e-invoices: `out_trade_no` is the
+    e-invoice application's id for those); `dispatch` delivers it."""
     notice = {"id": str(uuid.uuid4()), "url": url, "event_type": event_type, "out_trade_no": out_trade_no,
               "out_refund_no": out_refund_no, "original_type": original_type, "payload": payload}
     envelope = {"id": notice["id"], "create_time": rfc3339(), "resource_type": "encrypt-resource",
@@ -59,13 +61,13 @@ def _build(url, event_type, summary, original_type, payload, out_trade_no, out_r
 
 
 def transaction_notice(order):
-    return _build(order["notify_url"], "TRANSACTION.SUCCESS", "支付成功", "transaction", transaction_view(order),
+    return build(order["notify_url"], "TRANSACTION.SUCCESS", "支付成功", "transaction", transaction_view(order),
                   order["out_trade_no"])
 
 
 def refund_notice(refund):
     event_type, summary = REFUND_EVENTS[refund["status"]]
-    return _build(refund["notify_url"], event_type, summary, "refund", refund_notice_payload(refund),
+    return build(refund["notify_url"], event_type, summary, "refund", refund_notice_payload(refund),
                   refund["out_trade_no"], refund["out_refund_no"])
 
 
