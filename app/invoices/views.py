@@ -4,7 +4,7 @@ from pydantic import ValidationError
 
 from app.accounts.policy import current_user, page, require_owner
 from app.errors import ApiError
-from app.invoices import api, service, views_data
+from app.invoices import actions, views_data
 from app.invoices.models import InvoiceTitle
 from app.invoices.schemas import TitleIn
 from app.pay.models import Order
@@ -39,9 +39,10 @@ def act(order_no, action):
     require_owner(order, "buyer_id")
     try:
         title = _title_from_form()
-        func = service.apply if action == "apply" else service.change_title
-        api._run(func, order, title.model_dump())
-        api._save_title(current_user(), title)
+        if action == "apply":
+            actions.apply(order, title)
+        else:
+            actions.change(order, title)
         flash("发票申请已提交" if action == "apply" else "发票抬头修改已提交")
     except ApiError as exc:
         flash(exc.message)
@@ -56,7 +57,7 @@ def mail(fapiao_id):
 
     try:
         data = MailIn(email=(request.form.get("email") or "").strip())
-        api.mail_pdf.__wrapped__(fapiao_id, data)
+        actions.mail(fapiao_id, data.email)
         flash(f"发票已发送到 {data.email}")
     except ValidationError:
         flash("电子邮箱格式不正确")
@@ -69,14 +70,14 @@ def mail(fapiao_id):
 @page()
 def unit_step(fapiao_id, step):
     """A unit's invoice: mark it booked, or confirm the red-letter reversal it is waiting for."""
-    views = {"booked": (api.booked, "已标记为已入账"), "confirm": (api.confirm_reversal, "已确认冲红")}
-    if step not in views:
+    steps = {"booked": (actions.mark_booked, "已标记为已入账"), "confirm": (actions.confirm_reversal, "已确认冲红")}
+    if step not in steps:
         flash("操作不存在")
         return redirect(url_for("invoice_pages.my_invoices"))
-    api._my_invoice(fapiao_id)  # another learner's invoice: 404, as the API answers
+    actions.my_invoice(fapiao_id)  # another learner's invoice: 404, as the API answers
     try:
-        views[step][0].__wrapped__(fapiao_id)
-        flash(views[step][1])
+        steps[step][0](fapiao_id)
+        flash(steps[step][1])
     except ApiError as exc:
         flash(exc.message)
     return redirect(url_for("invoice_pages.my_invoices"))
@@ -85,7 +86,7 @@ def unit_step(fapiao_id, step):
 @bp.route("/invoices/<fapiao_id>.pdf")
 @page()
 def invoice_pdf(fapiao_id):
-    return api.invoice_pdf.__wrapped__(fapiao_id)
+    return actions.send_pdf(fapiao_id, download=request.args.get("download") == "1")
 
 
 @bp.route("/invoices/<order_no>/wechat-title")
@@ -93,8 +94,8 @@ def invoice_pdf(fapiao_id):
 def wechat_title(order_no):
     """Inside WeChat: open WeChat's own title page; the invoice follows its FAPIAO.USER_APPLIED callback."""
     try:
-        answer = api.wechat_title.__wrapped__(order_no)
+        url = actions.wechat_title_url(order_no)
     except ApiError as exc:
         flash(exc.message)
         return redirect(url_for("invoice_pages.my_invoices"))
-    return redirect(answer[0].get_json()["data"]["url"])
+    return redirect(url)
