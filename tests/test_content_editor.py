@@ -3,6 +3,7 @@ uploads that are not videos, roles and mistyped numbers."""
 import io
 
 import pytest
+from PIL import Image
 
 from app.content import video
 from app.jobs import drain
@@ -125,6 +126,19 @@ def test_the_video_job_runs_on_its_own_queue(app, editor):
     assert video.probe(storage().path_of(chapter.video_key))["video"] == "h264"
 
 
+def _image(fmt, size, exif=False, alpha=False):
+    image = Image.new("RGBA" if alpha else "RGB", size, (7, 193, 96, 0) if alpha else (7, 193, 96))
+    out = io.BytesIO()
+    if exif:
+        tags = Image.Exif()
+        tags[0x0110] = "Phone X"  # Model
+        tags[0x8825] = {2: (29.0, 33.0, 0.0)}  # GPSInfo: latitude
+        image.save(out, fmt, exif=tags)
+    else:
+        image.save(out, fmt)
+    return out.getvalue()
+
+
 def test_a_cover_must_be_an_image_of_at_most_2_mb(app, editor):
     plan = make_plan(courses=((10,),))
     course = plan.courses[0]
@@ -137,14 +151,29 @@ def test_a_cover_must_be_an_image_of_at_most_2_mb(app, editor):
                                  data={"csrf_token": editor.csrf, "cover": (io.BytesIO(big), "big.png")})
     assert too_big.status_code == 422 and "封面图片不能超过 2 MB" in text_of(too_big)
     assert Course.get_by_id(course.id).cover_key is None
-    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+    broken = b"\xff\xd8\xff\xe0" + b"\x00" * 200  # a JPEG's first bytes, nothing behind them
+    refused = editor.client.post(f"/staff/content/courses/{course.id}/cover",
+                                 data={"csrf_token": editor.csrf, "cover": (io.BytesIO(broken), "c.jpg")})
+    assert refused.status_code == 422 and "图片无法读取" in text_of(refused)
+    assert Course.get_by_id(course.id).cover_key is None
+    photo = _image("JPEG", (3000, 2000), exif=True)
     ok = editor.client.post(f"/staff/content/courses/{course.id}/cover",
-                            data={"csrf_token": editor.csrf, "cover": (io.BytesIO(jpeg), "c.jpg")})
+                            data={"csrf_token": editor.csrf, "cover": (io.BytesIO(photo), "c.jpg")})
     assert ok.status_code == 302
     key = Course.get_by_id(course.id).cover_key
-    assert key.endswith(".jpg") and storage().get(key) == jpeg
+    kept = Image.open(io.BytesIO(storage().get(key)))
+    assert (key.endswith(".jpg"), kept.format, kept.size) == (True, "JPEG", (1280, 853))  # scaled down
+    assert dict(kept.getexif()) == {}  # the camera's metadata (GPS, model) is not kept
     served = app.test_client().get(f"/media/covers/{course.id}")
-    assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == jpeg
+    assert served.status_code == 200 and served.mimetype == "image/jpeg" and served.data == storage().get(key)
+    clear = editor.client.post(f"/staff/content/courses/{course.id}/cover", data={
+        "csrf_token": editor.csrf, "cover": (io.BytesIO(_image("PNG", (320, 180), alpha=True)), "c.png")})
+    assert clear.status_code == 302
+    replaced = Course.get_by_id(course.id).cover_key
+    assert replaced != key and not storage().exists(key)  # the old cover is removed
+    flat = Image.open(io.BytesIO(storage().get(replaced)))
+    assert (flat.format, flat.size, flat.mode) == ("JPEG", (320, 180), "RGB")
+    assert flat.getpixel((5, 5)) == (255, 255, 255)  # transparency flattened onto white
     assert app.test_client().get(f"/media/covers/{course.id + 1000}").status_code == 404
 
 

@@ -1,25 +1,17 @@
 """Uploaded screenshots, photos and scans: checked by content, bounded, re-encoded, originals discarded.
 
-JPEG and PNG are decoded with Pillow only after their header says the size is within MAX_PIXELS (a
-decompression bomb is refused before any pixel is decoded), turned upright by their EXIF orientation and
-saved again as a JPEG without any metadata (GPS, camera, time). A PDF (the signed letter only) is
-rasterised page by page with poppler's pdftoppm at a bounded scale, and each page goes through the same
-re-encoding. HEIC/HEIF (iPhone photos) is refused with a message on how to send a JPEG instead.
+JPEG and PNG are re-encoded by app/images.py (bounded, upright, a JPEG without any metadata). A PDF (the
+signed letter only) is rasterised page by page with poppler's pdftoppm at a bounded scale, and each page
+goes through the same re-encoding. HEIC/HEIF (iPhone photos) is refused with a message on how to send a JPEG instead.
 """
-import io
 import subprocess
 import tempfile
-import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps
-
 from app.errors import ApiError
+from app.images import MAX_OUTPUT_SIDE, reencode
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000; a phone's 48 MP photo is refused (send the normal 12 MP one)
-MIN_SIDE = 200
-MAX_OUTPUT_SIDE = 2400
 MAX_PDF_PAGES = 2
 PDF_TIMEOUT = 20
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
@@ -68,42 +60,6 @@ def process(data, allow_pdf=False):
     if kind not in ("jpeg", "png"):
         raise ApiError(UNKNOWN.format(pdf="或 PDF 文件" if allow_pdf else ""), status=415)
     return [(*reencode(data, kind), "image")]
-
-
-def reencode(data, expected=None):
-    """(jpeg bytes, width, height): decoded within the pixel limit, upright, without metadata."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if expected and image.format.lower() != expected:
-                raise ApiError(UNKNOWN.format(pdf=""), status=415)
-            if width * height > MAX_PIXELS:
-                raise ApiError("图片像素过多（超过 4000 万像素），请缩小后重新上传", status=422)
-            if min(width, height) < MIN_SIDE:
-                raise ApiError("图片太小，看不清内容，请上传清晰的原图或截图", status=422)
-            if image.format == "JPEG":
-                image.draft("RGB", (MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE))  # decode at a reduced scale when possible
-            image.load()
-        except ApiError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ApiError("图片像素过多（超过 4000 万像素），请缩小后重新上传", status=422) from None
-        except Exception:  # noqa: BLE001  (any decoder failure means a broken or disguised file)
-            raise ApiError("图片无法读取，文件可能已损坏，请重新截图或拍照后上传", status=422) from None
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        flat = Image.new("RGB", image.size, "white")
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    else:
-        image = image.convert("RGB")
-    image.thumbnail((MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # no exif= argument: nothing of the original's metadata
-    return out.getvalue(), image.width, image.height
 
 
 def rasterise(data):

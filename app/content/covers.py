@@ -1,13 +1,18 @@
 """Course covers: a PNG, JPEG or WebP image of at most 2 MB, recognised by its first bytes (not by the name the
-browser sent), kept in storage and shown to learners on the course page at `/media/covers/<course id>`."""
+browser sent), re-encoded (app/images.py: at most COVER_SIDE pixels a side, a JPEG without the upload's
+metadata), kept in storage and shown to learners on the course page at `/media/covers/<course id>`."""
 import secrets
 
 from flask import url_for
 
+from app.errors import ApiError
+from app.images import reencode
 from app.learning.models import Course
 from app.storage import storage
 
 COVER_LIMIT = 2 * 1024 * 1024
+COVER_SIDE = 1280  # sharp on a phone's course card and a PC's course page, small to download
+COVER_MIN_SIDE = 120
 TYPES = ((b"\x89PNG\r\n\x1a\n", "png", "image/png"), (b"\xff\xd8\xff", "jpg", "image/jpeg"))
 
 
@@ -31,8 +36,13 @@ def save(course, upload):
     kind = kind_of(data[:16])
     if kind is None:
         return "封面应为 PNG、JPEG 或 WebP 图片"
-    key = f"covers/course-{course.id}-{secrets.token_hex(6)}.{kind[0]}"
-    storage().put(key, data, kind[1])
+    try:
+        jpeg, _width, _height = reencode(data, {"jpg": "jpeg"}.get(kind[0], kind[0]), max_side=COVER_SIDE,
+                                         min_side=COVER_MIN_SIDE)
+    except ApiError as exc:
+        return exc.message
+    key = f"covers/course-{course.id}-{secrets.token_hex(6)}.jpg"
+    storage().put(key, jpeg, "image/jpeg")
     old = course.cover_key
     Course.update(cover_key=key).where(Course.id == course.id).execute()
     if old and not Course.select().where(Course.cover_key == old).exists():
