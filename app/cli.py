@@ -101,6 +101,28 @@ def jobs_worker(burst, queues):
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
+@jobs_cli.command("durable")
+def jobs_durable():
+    """List the durable jobs that are not done (pending or failed), oldest first."""
+    from app.jobs.durable import DurableJob
+
+    rows = DurableJob.select().where(DurableJob.status != "done").order_by(DurableJob.id)
+    for row in rows:
+        click.echo(f"{row.id} {row.status} {row.func} key={row.key} attempts={row.attempts} "
+                   f"due={row.due_at or '-'} error={row.last_error or '-'}")
+    click.echo(f"{rows.count()} not done")
+
+
+@jobs_cli.command("durable-retry")
+@click.argument("row_id", type=int, required=False)
+def jobs_durable_retry(row_id):
+    """Queue failed durable jobs again (one by id, or all), with a fresh count of attempts."""
+    from app.jobs.durable import retry
+
+    ids = retry(row_id)
+    click.echo(f"queued again: {ids}" if ids else "no failed durable job" + (f" with id {row_id}" if row_id else ""))
+
+
 @jobs_cli.command("clock")
 def jobs_clock():
     """Enqueue the periodic jobs on time (several clocks may run; each slot fires once)."""

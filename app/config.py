@@ -116,7 +116,9 @@ class Config:
         self.WORKER_QUEUES = e.get("WORKER_QUEUES", "")  # comma-separated; empty: QUEUE_NAME
         self.RQ_MAINTENANCE_INTERVAL = _int("RQ_MAINTENANCE_INTERVAL", 600)
         self.RQ_JOB_MONITORING_INTERVAL = _int("RQ_JOB_MONITORING_INTERVAL", 30)  # abandoned after this + 60 s
-        self.DURABLE_JOB_GRACE_SECONDS = _int("DURABLE_JOB_GRACE_SECONDS", 120)
+        self.DURABLE_JOB_GRACE_SECONDS = _int("DURABLE_JOB_GRACE_SECONDS", 120)  # doubled after each attempt…
+        self.DURABLE_JOB_MAX_BACKOFF_SECONDS = _int("DURABLE_JOB_MAX_BACKOFF_SECONDS", 3600)  # …up to this
+        self.DURABLE_JOB_MAX_ATTEMPTS = _int("DURABLE_JOB_MAX_ATTEMPTS", 12)  # then "failed", for an operator
         self.DURABLE_SWEEP_SECONDS = _int("DURABLE_SWEEP_SECONDS", 30)
 
     def _mail(self, e):

@@ -13,3 +13,8 @@ def flaky(value):
     if r.incr("test:jobs:flaky") == 1:
         raise ConnectionError("transient failure")
     r.rpush("test:jobs:done", value)
+
+
+def broken(value):
+    """Fails every time (a bug, or a dependency down for hours)."""
+    raise ValueError(f"broken for good: {value}")

@@ -59,3 +59,54 @@ def test_a_payment_records_its_after_paid_job_in_the_same_transaction(app, drain
     drain()
     assert DurableJob.get_by_id(row.id).status == "done"
     assert reload(order).status == "paid"
+
+
+def _due_in(row):
+    row = DurableJob.get_by_id(row.id)
+    return round((row.due_at - row.enqueued_at).total_seconds())
+
+
+def test_durable_jobs_are_queued_without_rq_retries_of_their_own(app):
+    row = durable.record("tests.jobs_fixtures:record", "r", key="test-no-rq-retry")
+    job = durable.enqueue_recorded(row)
+    assert job.id.startswith(f"durable-{row.id}-1-")
+    assert job.retries_left is None  # the sweep is the one retry chain
+    assert _due_in(row) == app.config["DURABLE_JOB_GRACE_SECONDS"]
+
+
+def test_a_job_that_keeps_failing_backs_off_then_fails_for_an_operator(app, drain, caplog):
+    app.config.update(DURABLE_JOB_GRACE_SECONDS=60, DURABLE_JOB_MAX_BACKOFF_SECONDS=300, DURABLE_JOB_MAX_ATTEMPTS=5)
+    row = durable.record("tests.jobs_fixtures:broken", "x", key="test-broken")
+    durable.enqueue_recorded(row)
+    gaps, now = [], utcnow()
+    for attempt in range(1, 6):
+        drain()  # fails: RQ does not retry it
+        assert queue().count == 0
+        current = DurableJob.get_by_id(row.id)
+        assert (current.status, current.attempts, current.last_error) == (
+            "pending", attempt, "ValueError: broken for good: x")
+        gaps.append(_due_in(row))
+        assert durable.sweep(now=current.due_at - datetime.timedelta(seconds=1)) == 0  # not yet due
+        now = current.due_at
+        assert durable.sweep(now=now) == (1 if attempt < 5 else 0)
+    assert gaps == [60, 120, 240, 300, 300]  # doubled, capped
+    failed = DurableJob.get_by_id(row.id)
+    assert (failed.status, failed.attempts) == ("failed", 5)
+    assert f"durable job {row.id} (tests.jobs_fixtures:broken, key test-broken) failed after 5 attempts" in caplog.text
+    assert durable.sweep(now=now + datetime.timedelta(days=30)) == 0  # never again by itself
+    listed = app.test_cli_runner().invoke(args=["jobs", "durable"])
+    assert f"{row.id} failed tests.jobs_fixtures:broken key=test-broken attempts=5" in listed.output
+    assert listed.output.rstrip().endswith("1 not done")
+    retried = app.test_cli_runner().invoke(args=["jobs", "durable-retry", str(row.id)])
+    assert retried.output.strip() == f"queued again: [{row.id}]"
+    again = DurableJob.get_by_id(row.id)
+    assert (again.status, again.attempts) == ("pending", 1)
+    assert queue().count == 1
+
+
+def test_a_row_recorded_but_never_queued_is_swept_after_the_grace(app):
+    row = durable.record("tests.jobs_fixtures:record", "late", key="test-never-queued")  # the process died here
+    grace = app.config["DURABLE_JOB_GRACE_SECONDS"]
+    assert durable.sweep(now=row.created_at + datetime.timedelta(seconds=grace - 1)) == 0
+    assert durable.sweep(now=row.created_at + datetime.timedelta(seconds=grace)) == 1
+    assert DurableJob.get_by_id(row.id).attempts == 1

@@ -4,6 +4,8 @@ import datetime
 import pytest
 
 from app.accounts.models import User
+from app.jobs import durable, queue
+from app.jobs.durable import DurableJob
 from app.wechat import login, messages
 from app.wechat.models import WechatMessage, WechatMessageAttempt
 
@@ -44,8 +46,8 @@ def test_delivered_exactly_once_when_the_job_runs_twice(app, follower, drain, sa
     assert message.status == "sent" and message.attempts == 1 and message.msgid
 
 
-def test_retried_after_a_transient_failure(app_factory, registered, sandbox_api, drain_factory):
-    app = app_factory(JOB_RETRY="0")
+def test_retried_by_the_sweep_after_a_transient_failure(app_factory, registered, sandbox_api, drain_factory):
+    app = app_factory()
     with app.app_context():
         wx = sandbox_api.post("/users", {"nickname": "小吴"})
         identity = login.identity_for("mp", app.config["WECHAT_MP_APPID"],
@@ -55,8 +57,13 @@ def test_retried_after_a_transient_failure(app_factory, registered, sandbox_api,
         message = messages.notify("plan-done:1", User.get(), "plan_completed",
                                   {"project": "2026年公需科目", "hours": 30, "time": VALUES["time"]})
         drain_factory(app)()
+        assert (WechatMessage.get_by_id(message.id).status, queue().count) == ("pending", 0)  # no RQ retry
+        [job] = DurableJob.select().where(DurableJob.key == f"wxmsg-{message.id}")
+        assert durable.sweep(now=job.due_at) == 1  # the one retry chain, after its backoff
+        drain_factory(app)()
         message = WechatMessage.get_by_id(message.id)
         assert message.status == "sent" and message.attempts == 2
+        assert DurableJob.get_by_id(job.id).status == "done"
         outcomes = [a.outcome for a in WechatMessageAttempt.select().order_by(WechatMessageAttempt.id)]
         assert outcomes == ["transient", "sent"]
         assert len(_sent(sandbox_api)) == 1

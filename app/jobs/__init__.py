@@ -58,10 +58,19 @@ def enqueue(func, *args, retry=None, job_id=None, on_queue=None, **kwargs):
         return None
 
 
-def run_in_app(func_path, *args, **kwargs):
-    """Worker side: resolve the function and run it with a database connection."""
+def resolve(func_path):
+    """The function named "module:name" (name may be dotted: "module:Class.method")."""
     import importlib
 
+    module_name, _, name = func_path.partition(":")
+    func = importlib.import_module(module_name)
+    for part in name.split("."):
+        func = getattr(func, part)
+    return func
+
+
+def run_in_app(func_path, *args, **kwargs):
+    """Worker side: resolve the function and run it with a database connection."""
     from flask import has_app_context
 
     from app.db import db
@@ -69,10 +78,7 @@ def run_in_app(func_path, *args, **kwargs):
     if not has_app_context():  # a forked work horse without the CLI's context
         with _worker_app().app_context():
             return run_in_app(func_path, *args, **kwargs)
-    module_name, _, name = func_path.partition(":")
-    func = importlib.import_module(module_name)
-    for part in name.split("."):
-        func = getattr(func, part)
+    func = resolve(func_path)
     with db.connection_context():
         return func(*args, **kwargs)
 

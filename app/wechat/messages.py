@@ -14,7 +14,7 @@ from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
 from app.db import db, utcnow
-from app.jobs import durable, retry_intervals
+from app.jobs import durable
 from app.redis_client import get_redis
 from app.wechat.clients import mini_client, mp_client
 from app.wechat.models import WechatIdentity, WechatMessage, WechatMessageAttempt, WechatSubscription
@@ -131,7 +131,7 @@ def _failed(message, errcode, errmsg):
         return _finish(message, "failed", errcode, errmsg, outcome="permanent")
     if message.kind == "subscribe":
         _give_back_subscription(message)
-    final = message.attempts + 1 > len(retry_intervals())
+    final = message.attempts + 1 >= current_app.config["DURABLE_JOB_MAX_ATTEMPTS"]  # the sweep's last try
     _finish(message, "failed" if final else "pending", errcode, errmsg, outcome="transient")
     raise RuntimeError(f"WeChat message {message.id}: transient error {errcode}: {errmsg}")
 
