@@ -1,5 +1,6 @@
 """我的发票 in the mini-program against this backend: its own utils/ and api/ code run by Node
-(miniprogram/test/contract/invoices.js) over real HTTP with the WeChat sandbox: "apply later" and download.
+(miniprogram/test/contract/invoices.js) over real HTTP with the WeChat sandbox: "apply later" (the title then
+offered among the saved titles) and download.
 The sandbox issues after half a second and calls the live app back; the worker's part is drained here."""
 import json
 import os
@@ -37,6 +38,7 @@ def test_apply_later_and_download_in_the_miniprogram(app, live_server, sandbox, 
     print(output)
     assert proc.returncode == 0, output
     result = json.loads(output.split("RESULT ", 1)[1])
+    assert result["saved_titles"] == [{"title_type": "personal", "name": "王小明", "tax_no": None, "email": None}]
     invoice = Invoice.get(Invoice.fapiao_id == result["fapiao_id"])
     assert (invoice.status, invoice.name, invoice.order_id) == ("issued", "王小明", order.id)
     with open(result["pdf_path"], "rb") as pdf:

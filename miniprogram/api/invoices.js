@@ -1,9 +1,15 @@
-// E-invoices (/api/v1/invoices): my paid orders with their invoices, apply, change the title, mail, the PDF.
+// E-invoices (/api/v1/invoices): my paid orders with their invoices, my saved titles, apply, change the title,
+// mail, the PDF.
 const {get, post, download} = require('../utils/request')
 
 /** Every paid order of mine: {order_no, state, state_text, can_apply, apply_refusal, can_change, invoices}. */
 function myInvoices() {
   return get('/invoices')
+}
+
+/** My saved titles, newest first: [{title_type, name, tax_no, email}] (tax_no and email may be null). */
+function savedTitles(opts) {
+  return get('/invoices/titles', undefined, opts)
 }
 
 /** Apply for the order's invoice with a title {title_type, name, tax_no?, email?}. */
@@ -26,4 +32,4 @@ function downloadInvoice(pdfUrl) {
   return download(pdfUrl)
 }
 
-module.exports = {myInvoices, applyInvoice, changeTitle, mailInvoice, downloadInvoice}
+module.exports = {myInvoices, savedTitles, applyInvoice, changeTitle, mailInvoice, downloadInvoice}

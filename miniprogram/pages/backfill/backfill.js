@@ -2,11 +2,12 @@
 // proof with screenshots, or the signed commitment letter), a rejected one corrected and sent again.
 const backfillApi = require('../../api/backfill')
 const backfill = require('../../utils/backfill')
+const request = require('../../utils/request')
 const subscribe = require('../../utils/subscribe')
 
 Page({
   data: {loading: true, years: [], current: null, kind: 'proof', form: {}, images: [], maxImages: 5,
-    reviewDays: 3, expectedDue: '', busy: '', error: ''},
+    reviewDays: 3, expectedDue: '', busy: '', error: '', notice: ''},
 
   onLoad(options) {
     this.wanted = Number(options && options.project_id) || 0
@@ -21,10 +22,12 @@ Page({
       const data = await backfillApi.overview()
       const current = data.years.find((y) => y.project_id === this.wanted && y.can_apply) || null
       this.setData({loading: false, years: data.years, maxImages: data.max_images, reviewDays: data.review_days,
-        expectedDue: data.expected_due_on, images: data.uploads})
+        expectedDue: data.expected_due_on, images: data.uploads, notice: ''})
+      // The linked year opens once: coming back from the album or the letter must not reset what was typed.
+      this.wanted = 0
       if (current) this.openYear(current)
     } catch (error) {
-      this.setData({loading: false})
+      this.setData({loading: false, notice: error.message})
     }
   },
 
@@ -62,18 +65,42 @@ Page({
   },
 
   async removeImage(event) {
+    if (this.data.busy) return
     const id = Number(event.currentTarget.dataset.id)
-    const data = await backfillApi.deleteUpload(id)
-    this.setData({images: data.uploads})
+    this.setData({busy: 'remove', error: ''})
+    try {
+      const data = await backfillApi.deleteUpload(id)
+      this.setData({images: data.uploads})
+    } catch (error) {
+      this.setData({error: error.message})
+    } finally {
+      this.setData({busy: ''})
+    }
   },
 
+  /** The commitment letter pre-filled with my data, in WeChat's viewer (to print, or forward to a computer). */
   async openLetter() {
-    const path = await backfillApi.downloadLetter(this.data.current.project_id)
-    wx.openDocument({filePath: path, fileType: 'pdf', showMenu: true})
+    if (this.data.busy || !this.data.current) return
+    this.setData({busy: 'letter', error: ''})
+    wx.showLoading({title: '正在打开承诺书', mask: true})
+    try {
+      const filePath = await backfillApi.downloadLetter(this.data.current.project_id)
+      await new Promise((resolve, reject) => wx.openDocument({filePath, fileType: 'pdf', showMenu: true,
+        success: resolve, fail: reject}))
+    } catch (error) {
+      this.setData({error: error instanceof request.ApiError ? error.message : '无法打开承诺书，请稍后重试'})
+    } finally {
+      wx.hideLoading()
+      this.setData({busy: ''})
+    }
   },
 
   async submit() {
     if (this.data.busy || !this.data.current) return
+    if (!this.data.images.length) {
+      this.setData({error: '请先添加图片'})
+      return
+    }
     this.setData({busy: 'submit', error: ''})
     try {
       const body = backfill.applicationBody(this.data.current.project_id, this.data.kind, this.data.form,

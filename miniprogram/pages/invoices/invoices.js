@@ -1,10 +1,11 @@
-// 我的发票: per paid order the invoice state; apply ("apply later"), change the title once, open the PDF
-// (view, print or forward from WeChat's document viewer), send it to an e-mail.
+// 我的发票: per paid order the invoice state; apply ("apply later"), change the title once (the title form
+// offers my saved titles to pick), open the PDF (view, print or forward from WeChat's document viewer), send it
+// to an e-mail.
 const invoicesApi = require('../../api/invoices')
 const request = require('../../utils/request')
 
 Page({
-  data: {loading: true, orders: [], form: null, notice: '', busy: ''},
+  data: {loading: true, orders: [], form: null, titles: [], notice: '', busy: ''},
 
   onShow() {
     return this.load()
@@ -18,15 +19,36 @@ Page({
     }
   },
 
-  /** Open the title form for an order: action "apply" or "change". */
-  openForm(event) {
+  /** Open the title form for an order (action "apply" or "change"), then offer my saved titles in it. */
+  async openForm(event) {
     const {no, action, kind} = event.currentTarget.dataset
-    this.setData({form: {orderNo: no, action, titleType: kind === 'group' ? 'unit' : 'personal', name: '',
-      taxNo: '', email: '', group: kind === 'group'}, notice: ''})
+    const group = kind === 'group'
+    this.setData({form: {orderNo: no, action, titleType: group ? 'unit' : 'personal', name: '', taxNo: '', email: '',
+      group}, titles: [], notice: ''})
+    this.titlesAsked = (this.titlesAsked || 0) + 1
+    const asked = this.titlesAsked
+    let titles
+    try {
+      titles = await invoicesApi.savedTitles({silent: true})
+    } catch (error) {
+      return // the form works without them
+    }
+    if (asked !== this.titlesAsked || !this.data.form) return // closed, or another form opened meanwhile
+    // A group order's invoice goes to a unit: only unit titles can be used there.
+    const usable = titles.filter((t) => !group || t.title_type === 'unit')
+    this.setData({titles: usable.map((t) => Object.assign({key: [t.title_type, t.name, t.tax_no || ''].join('|')}, t))})
+  },
+
+  /** Fill the form with a saved title (an e-mail already typed stays when the title has none). */
+  pickTitle(event) {
+    const title = this.data.titles[Number(event.currentTarget.dataset.index)]
+    if (!title || !this.data.form) return
+    this.setData({'form.titleType': title.title_type, 'form.name': title.name, 'form.taxNo': title.tax_no || '',
+      'form.email': title.email || this.data.form.email})
   },
 
   closeForm() {
-    this.setData({form: null})
+    this.setData({form: null, titles: []})
   },
 
   onType(event) {
@@ -47,7 +69,7 @@ Page({
     try {
       const call = form.action === 'apply' ? invoicesApi.applyInvoice : invoicesApi.changeTitle
       await call(form.orderNo, title)
-      this.setData({form: null})
+      this.setData({form: null, titles: []})
       wx.showToast({title: form.action === 'apply' ? '已提交申请' : '已提交修改', icon: 'success'})
       await this.load()
     } catch (error) {

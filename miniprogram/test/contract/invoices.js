@@ -5,7 +5,8 @@
 //   CONTRACT_CONFIG=/path/to/invoices.json node test/contract/invoices.js
 //
 // invoices.json: {base_url, sandbox_url, username, password, order_no, title, deadline_ms}
-// Steps: log in, see the paid order "not applied", apply later, wait until issued, download the PDF.
+// Steps: log in, see the paid order "not applied", apply later, the title saved to pick next time, wait until
+// issued, download the PDF.
 // Prints "ok - step" lines, then "RESULT {json}"; exits non-zero on the first failure.
 const fs = require('fs')
 const {makeHttpWx} = require('./wx-http')
@@ -39,6 +40,10 @@ async function main() {
     const order = mine(await invoicesApi.myInvoices())
     check(order && order.state === 'not_applied' && order.can_apply, 'not applied', order)
   })
+  await step('no saved title yet', async () => {
+    const titles = await invoicesApi.savedTitles()
+    check(Array.isArray(titles) && titles.length === 0, 'none', titles)
+  })
   await step('a wrong taxpayer number is refused with the reason', async () => {
     const error = await invoicesApi.applyInvoice(cfg.order_no, {title_type: 'unit', name: '重庆市示例单位',
       tax_no: '91500103MA5U8XK27H'}).then(() => null, (e) => e)
@@ -47,6 +52,11 @@ async function main() {
   await step('apply later with a personal title', async () => {
     const order = await invoicesApi.applyInvoice(cfg.order_no, {title_type: 'personal', name: cfg.title})
     check(order.state === 'applying' && order.invoices.length === 1, 'applying', order)
+  })
+  await step('the title is saved, offered when the form opens next time', async () => {
+    summary.saved_titles = await invoicesApi.savedTitles({silent: true})
+    check(summary.saved_titles.length === 1 && summary.saved_titles[0].name === cfg.title, 'saved',
+      summary.saved_titles)
   })
   const invoice = await step('the invoice is issued', async () => {
     const deadline = Date.now() + (cfg.deadline_ms || 30000)

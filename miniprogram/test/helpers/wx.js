@@ -62,6 +62,8 @@ function makeWx() {
     openDocument: jest.fn(succeed({})),
     uploadFile: jest.fn(fail('uploadFile:fail no route')),
     chooseMessageFile: jest.fn(succeed({tempFiles: [{path: 'wxfile://tmp/list.xlsx', name: 'list.xlsx', size: 9000}]})),
+    chooseMedia: jest.fn(succeed({type: 'image', tempFiles: [{tempFilePath: 'wxfile://tmp/proof-1.jpg', size: 90000,
+      fileType: 'image'}]})),
     getFileSystemManager: jest.fn(() => ({readFileSync: jest.fn(() => '')})),
 
     login: jest.fn(succeed({code: 'wx-code-1'})),
