@@ -1,10 +1,12 @@
-// A course: its chapters and their state. Starting a chapter is the moment to ask for notifications.
+// A course: its cover and summary, its chapters and their state. Starting a chapter is the moment to ask for
+// notifications.
 const learningApi = require('../../api/learning')
+const request = require('../../utils/request')
 const subscribe = require('../../utils/subscribe')
 const {clock, CHAPTER_STATES} = require('../../utils/format')
 
 Page({
-  data: {loading: true, course: null, chapters: [], notice: ''},
+  data: {loading: true, course: null, chapters: [], coverUrl: '', notice: ''},
 
   onLoad(query) {
     this.courseId = Number(query.id)
@@ -22,7 +24,8 @@ Page({
       const chapters = course.chapters.map((ch) => Object.assign({}, ch, {
         stateText: CHAPTER_STATES[ch.state] || ch.state, durationText: clock(ch.duration),
         percent: ch.duration ? Math.round((100 * ch.watched_seconds) / ch.duration) : 0}))
-      this.setData({loading: false, course, chapters, notice: ''})
+      const coverUrl = course.cover_url ? request.absoluteUrl(course.cover_url) : ''
+      this.setData({loading: false, course, chapters, coverUrl, notice: ''})
     } catch (error) {
       this.setData({loading: false, notice: error.message})
     }

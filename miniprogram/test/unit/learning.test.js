@@ -69,6 +69,24 @@ test('a plan: requirement, completion and the courses ten at a time', async () =
   expect(wx.navigateTo).toHaveBeenCalledWith({url: '/pages/course/course?id=12'})
 })
 
+test('a course: its cover and summary when it has them', async () => {
+  learningApi.course.mockResolvedValue({id: 4, title: '数字政府', lecturer: '周教授', credit_hours: 2, complete: false,
+    summary: '数字政府的框架、案例和方法。', cover_url: '/media/covers/4?v=a1b2c3', chapters: []})
+  const page = render(coursePage)
+  page.instance.onLoad({id: '4'})
+  await page.instance.onShow()
+  expect(page.querySelector('#course-cover')).toBeDefined()
+  expect(page.instance.data.coverUrl).toBe(require('../../utils/env').baseUrl() + '/media/covers/4?v=a1b2c3')
+  expect(text(page, '#course-summary')).toBe('数字政府的框架、案例和方法。')
+  learningApi.course.mockResolvedValue({id: 5, title: '无封面', lecturer: '王', credit_hours: 2, complete: false,
+    summary: '', cover_url: null, chapters: []})
+  const bare = render(coursePage)
+  bare.instance.onLoad({id: '5'})
+  await bare.instance.onShow()
+  expect(bare.querySelector('#course-cover')).toBeUndefined()
+  expect(bare.querySelector('#course-summary')).toBeUndefined()
+})
+
 test('a course: chapters with their state; the first chapter started asks for messages, once', async () => {
   learningApi.course.mockResolvedValue({id: 3, title: '数字经济', lecturer: '陈明', credit_hours: 8, complete: false,
     chapters: [
