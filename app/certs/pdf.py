@@ -5,6 +5,10 @@ the field at SEAL_BOX, over the drawn seal). `printed_id` puts the full ID numbe
 of the masked one of `data`. Each certified field is drawn as one
 "label：value" string, so that the verification can read the page's text back with pypdf; the same
 data and the fingerprint also go into the PDF's document information (/CertData, /CertFingerprint).
+
+The font is embedded as two subsets (page_font.py): the glyphs of FIXED_TEXT, the text every certificate
+prints, made and compressed once per process; and the learner's own characters, per certificate. The QR
+code's matrix comes from qr.py.
 """
 import io
 import json
