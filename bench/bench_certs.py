@@ -1,9 +1,11 @@
 """Benchmark: making a certificate PDF (app/certs/pdf.py), unsigned and signed (PAdES, app/certs/pades.py),
 against a bare reportlab page with the same font.
 
-Not a test: it prints figures. All sides embed the same TrueType font (a subset of the glyphs used),
+Not a test: it prints figures. All sides embed the same TrueType font (subsets of the glyphs used),
 so the difference is what a certificate adds: the frame, the title, the seal drawn as vector
 graphics, the QR code (as vector squares), the fingerprint (HMAC), the extra metadata, and the signature.
+The bare page draws with the main font as registered (fonts.MAIN, one subset made per document); the
+certificate with the page font (page_font.py: the same face, its fixed text's subset made once).
 
   * signed:      the unsigned certificate, then pades.sign with the platform's signer (the loaded key is
                  kept; the signature's room is reserved, so there is no dry run) — what issuing does;
@@ -13,8 +15,25 @@ graphics, the QR code (as vector squares), the fingerprint (HMAC), the extra met
     the PDF size, and the ratios signed / unsigned (target: at most 2x) and certificate / bare;
   * fewer rounds: pyHanko's SimpleSigner loaded from the same PKCS#12 without reserving the room (the
     60 ms trap: the key parsed again per signature, and a dry-run signature per PDF);
-  * once: registering the font (cold, per process); the QR code's matrix alone; reading a certificate
-    back within bounds as the verify page does (pdfcheck.read) and validating its signature (pades.check).
+  * once: registering the font (cold, per process); the QR code's matrix alone (qr.matrix, and qrcode's
+    own make for comparison); reading a certificate back within bounds as the verify page does
+    (pdfcheck.read) and validating its signature (pades.check).
+
+Notes (2 shared CPUs, busy: load average 5-9; --rounds 200; ratios from the same run, three runs each,
+the code before and after run alternately):
+
+  * before (one font subset per document with all the page's glyphs, qrcode's make, reportlab path rects,
+    the seal's rim glyph by glyph): certificate / bare page median 2.16x, 2.21x, 2.28x (earlier, at a
+    lighter load: 2.22x, 2.20x, 2.19x with certificate 15.6, 15.4, 11.7 ms against 7.0, 7.0, 5.4 ms);
+    p99 3.68x, 7.14x, 1.89x (2.17x, 2.99x, 2.26x at the lighter load). cProfile of pdf.render: saving
+    (font subset + its zlib compression + formatting objects) about half, the QR code a third (its
+    matrix two thirds of that), the seal a tenth, the text rows and the rest the remainder.
+  * after: median 1.15x, 1.24x, 1.09x (then 1.23x, 1.23x, 1.24x; certificate 6.6 ms against 5.3 ms at
+    the quietest); p99 1.64x, 1.40x, 2.06x in the alternating runs, 1.08x, 1.17x, 1.11x in the next
+    three (p99 follows the machine's load spikes, which hit either side). The file is 45.5 KiB instead
+    of 39.9 KiB (two font programs instead of one: size ratio 1.53x, was 1.34x). The QR matrix: 0.5-0.9 ms
+    against qrcode's 1.7-4.6 ms (with fit) in the same runs. The signed / unsigned ratio went from about
+    3x to 4.4-4.8x: the unsigned certificate got faster, signing did not change.
 
 Run from the project root:
 
