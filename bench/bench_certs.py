@@ -31,9 +31,9 @@ the code before and after run alternately):
   * after: median 1.15x, 1.24x, 1.09x (then 1.23x, 1.23x, 1.24x; certificate 6.6 ms against 5.3 ms at
     the quietest); p99 1.64x, 1.40x, 2.06x in the alternating runs, 1.08x, 1.17x, 1.11x in the next
     three, 1.39x with a median of 1.28x in a last run (p99 follows the machine's load spikes, which
-    hit either side). The file is 45.5 KiB instead
-    of 39.9 KiB (two font programs instead of one: size ratio 1.53x, was 1.34x). The QR matrix: 0.5-0.9 ms
-    against qrcode's 1.7-4.6 ms (with fit) in the same runs. The signed / unsigned ratio went from about
+    hit either side). The file is 45.5 KiB instead of 39.9 KiB (two font programs instead of one: size
+    ratio 1.53x, was 1.34x). The QR matrix: 0.5-0.9 ms against qrcode's 1.7-4.6 ms (with fit) in the
+    same runs. The signed / unsigned ratio went from about
     3x to 4.4-4.8x: the unsigned certificate got faster, signing did not change.
 
 Run from the project root:
