@@ -1,9 +1,11 @@
 """Benchmark: making a certificate PDF (app/certs/pdf.py), unsigned and signed (PAdES, app/certs/pades.py),
 against a bare reportlab page with the same font.
 
-Not a test: it prints figures. All sides embed the same TrueType font (a subset of the glyphs used),
+Not a test: it prints figures. All sides embed the same TrueType font (subsets of the glyphs used),
 so the difference is what a certificate adds: the frame, the title, the seal drawn as vector
 graphics, the QR code (as vector squares), the fingerprint (HMAC), the extra metadata, and the signature.
+The bare page draws with the main font as registered (fonts.MAIN, one subset made per document); the
+certificate with the page font (page_font.py: the same face, its fixed text's subset made once).
 
   * signed:      the unsigned certificate, then pades.sign with the platform's signer (the loaded key is
                  kept; the signature's room is reserved, so there is no dry run; the CMS container is
@@ -17,8 +19,26 @@ graphics, the QR code (as vector squares), the fingerprint (HMAC), the extra met
     CMS container with asn1crypto and rewrites the document information in the signature's update);
   * fewer rounds: pyHanko's SimpleSigner loaded from the same PKCS#12 without reserving the room (the
     60 ms trap: the key parsed again per signature, and a dry-run signature per PDF);
-  * once: registering the font (cold, per process); the QR code's matrix alone; reading a certificate
-    back within bounds as the verify page does (pdfcheck.read) and validating its signature (pades.check).
+  * once: registering the font (cold, per process); the QR code's matrix alone (qr.matrix, and qrcode's
+    own make for comparison); reading a certificate back within bounds as the verify page does
+    (pdfcheck.read) and validating its signature (pades.check).
+
+Notes (2 shared CPUs, busy: load average 5-9; --rounds 200; ratios from the same run, three runs each,
+the code before and after run alternately):
+
+  * before (one font subset per document with all the page's glyphs, qrcode's make, reportlab path rects,
+    the seal's rim glyph by glyph): certificate / bare page median 2.16x, 2.21x, 2.28x (earlier, at a
+    lighter load: 2.22x, 2.20x, 2.19x with certificate 15.6, 15.4, 11.7 ms against 7.0, 7.0, 5.4 ms);
+    p99 3.68x, 7.14x, 1.89x (2.17x, 2.99x, 2.26x at the lighter load). cProfile of pdf.render: saving
+    (font subset + its zlib compression + formatting objects) about half, the QR code a third (its
+    matrix two thirds of that), the seal a tenth, the text rows and the rest the remainder.
+  * after: median 1.15x, 1.24x, 1.09x (then 1.23x, 1.23x, 1.24x; certificate 6.6 ms against 5.3 ms at
+    the quietest); p99 1.64x, 1.40x, 2.06x in the alternating runs, 1.08x, 1.17x, 1.11x in the next
+    three, 1.39x with a median of 1.28x in a last run (p99 follows the machine's load spikes, which
+    hit either side). The file is 45.5 KiB instead of 39.9 KiB (two font programs instead of one: size
+    ratio 1.53x, was 1.34x). The QR matrix: 0.5-0.9 ms against qrcode's 1.7-4.6 ms (with fit) in the
+    same runs. The signed / unsigned ratio went from about
+    3x to 4.4-4.8x: the unsigned certificate got faster, signing did not change.
 
 Run from the project root:
 
@@ -44,7 +64,7 @@ from reportlab import Version as REPORTLAB_VERSION  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
-from app.certs import numbers, pades, pdf, pdfcheck, pki, signing, verify  # noqa: E402
+from app.certs import fonts, numbers, pades, pdf, pdfcheck, pki, qr, signing, verify  # noqa: E402
 
 NAMES = ["张三", "李四", "王小明", "买买提·艾力", "欧阳晓燕", "陈思远", "赵敏", "刘洋"]
 UNITS = ["重庆示范建筑设计研究院（演示）", "渝北区示范中学（演示）", "沙坪坝区示范社区卫生服务中心（演示）"]
@@ -106,7 +126,7 @@ def make_bare_page(data):
     """The baseline: the same font and the same lines of text on an A4 page, nothing else."""
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
-    c.setFont(pdf.FONT, 14)
+    c.setFont(fonts.MAIN, 14)
     y = 760
     lines = [pdf.TITLE, pdf.body_sentence(data)[:30], pdf.body_sentence(data)[30:]]
     lines += [f"{signing.LABELS[k]}：{data[k]}" for k in pdf.PRINTED] + [f"发证机构：{data['issuer']}"]
@@ -118,11 +138,12 @@ def make_bare_page(data):
     return out.getvalue()
 
 
-def qr_matrix(url):
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=pdf.QR_MASK)
-    qr.add_data(url)
-    qr.make(fit=True)
-    return qr.get_matrix()
+def qrcode_matrix(url):
+    """The same matrix made by qrcode alone (what qr.matrix replaces)."""
+    code = qrcode.QRCode(error_correction=qr.ERROR_CORRECTION, border=0, mask_pattern=qr.MASK)
+    code.add_data(url)
+    code.make(fit=True)
+    return code.get_matrix()
 
 
 def timed(func, arg):
@@ -189,8 +210,10 @@ def main():
         naive_t = [timed(make_signed_naively, certificate_data(i))[0] for i in range(max(10, args.rounds // 10))]
         read_t = [timed(pdfcheck.read, signed)[0] for _ in range(min(args.rounds, 100))]
         check_t = [timed(lambda d: [pades.check(d, roots)], signed)[0] for _ in range(min(args.rounds, 100))]
-        qr_t = [timed(qr_matrix, f"https://ce.example.cn/verify/{numbers.new_number(2026)}?fp={'A' * 39}")[0]
-                for _ in range(min(args.rounds, 100))]
+        urls = [f"https://ce.example.cn/verify/{numbers.new_number(2026)}?fp={'A' * 39}" for _ in range(100)]
+        qr_t = [timed(qr.matrix, url)[0] for url in urls]
+        qrcode_t = [timed(qrcode_matrix, url)[0] for url in urls]
+        assert all(qr.matrix(url) == qrcode_matrix(url) for url in urls[:10])
         text, _ = pdfcheck.read(signed)
         assert verify.printed_fields(text)["number"] == data["number"]
         assert pades.check(signed, roots)["state"] == pades.INTACT
@@ -210,7 +233,8 @@ def main():
     print(f"  signed the naive way (SimpleSigner, no reserved room), {len(naive_t)} rounds: "
           f"median {statistics.median(naive_t):.2f} ms "
           f"({statistics.median(naive_t) / statistics.median(cert_t):.2f}x the unsigned certificate)")
-    print(f"  of which the QR code's matrix (qrcode, fit, one fixed mask): median {statistics.median(qr_t):.2f} ms")
+    print(f"  of which the QR code's matrix (qr.matrix, one fixed mask): median {statistics.median(qr_t):.2f} ms "
+          f"(qrcode's own make, fit: {statistics.median(qrcode_t):.2f} ms)")
     print(f"  reading a certificate back within bounds (pdfcheck.read, as /verify does): "
           f"median {statistics.median(read_t):.2f} ms, p99 {p99(read_t):.2f} ms")
     print(f"  validating its signature (pades.check, pyHanko): median {statistics.median(check_t):.2f} ms, "

@@ -5,26 +5,34 @@ the field at SEAL_BOX, over the drawn seal). `printed_id` puts the full ID numbe
 of the masked one of `data`. Each certified field is drawn as one
 "label：value" string, so that the verification can read the page's text back with pypdf; the same
 data and the fingerprint also go into the PDF's document information (/CertData, /CertFingerprint).
+
+The font is embedded as two subsets (page_font.py): the glyphs of FIXED_TEXT, the text every certificate
+prints, made and compressed once per process; and the learner's own characters, per certificate. The QR
+code's matrix comes from qr.py.
 """
 import io
 import json
 
-import qrcode
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
 from reportlab.pdfgen import canvas
 
-from app.certs import fonts
+from app.certs import fonts, page_font, qr
 from app.certs.fonts import FontMissing, register_font  # noqa: F401  (part of this module's interface)
+from app.certs.seal import LABEL as SEAL_LABEL
 from app.certs.seal import SEAL_RED, draw_seal
-from app.certs.signing import LABELS
+from app.certs.signing import LABELS, ORG_LABELS
 
 # The rows of the table, in order (issuer and date are printed beside the seal).
 PRINTED = ("name", "id_number", "organisation", "project", "year", "hours", "number")
 
-FONT = fonts.MAIN
+FONT = "CertSansPage"  # the main font, its fixed text's glyphs embedded once per process (page_font.py)
 TITLE = "继续教育学时证书"
+SUBTITLE = "CERTIFICATE OF CONTINUING EDUCATION"
+QR_CAPTION = "微信扫码查验真伪"
+SEAL_CAPTION = "（电子签章）"
+FOOTER = "本证书加盖电子签章，可扫描二维码或访问 {base}/verify 输入证书编号查验；文件内容被修改后将无法通过查验。"
 INK = (0.13, 0.13, 0.13)
 GREY = (0.42, 0.42, 0.42)
 GOLD = (0.70, 0.55, 0.27)
@@ -56,6 +64,7 @@ class _CertInfo(PDFInfo):
 def render(data, verify_url, fingerprint, font_path, fallback_path="", printed_id=None):
     """The certificate for `data` (see signing.FIELDS) as PDF bytes."""
     fonts.register_font(font_path)
+    page_font.register(FONT, fonts.MAIN, FIXED_TEXT)
     if fallback_path:
         fonts.register_fallback(fallback_path)
     if printed_id:
@@ -117,7 +126,7 @@ def _heading(c):
     c.restoreState()
     c.setFillColorRGB(*GREY)
     c.setFont(FONT, 11)
-    c.drawCentredString(w / 2, h - 156, "CERTIFICATE OF CONTINUING EDUCATION")
+    c.drawCentredString(w / 2, h - 156, SUBTITLE)
     c.setStrokeColorRGB(*GOLD)
     c.setLineWidth(1)
     c.line(w / 2 - 150, h - 170, w / 2 + 150, h - 170)
@@ -127,6 +136,12 @@ def body_sentence(data):
     """The sentence on the page (the verification checks it too)."""
     return (f"{data['name']}同志于{data['year']}年度参加“{data['project']}”继续教育学习，"
             f"完成全部课程，取得公需科目{data['hours']}学时，经审核合格，特发此证。")
+
+
+# What every certificate prints whatever its data: its glyphs are embedded once per process (page_font.py).
+FIXED_TEXT = "".join((TITLE, SUBTITLE, *LABELS.values(), *ORG_LABELS, "防伪指纹：\u3000年月日", QR_CAPTION,
+                      SEAL_CAPTION, SEAL_LABEL, FOOTER,
+                      body_sentence(dict.fromkeys(("name", "year", "project", "hours"), ""))))
 
 
 def _masked(id_number):
@@ -140,7 +155,7 @@ def _body(c, data):
     c.setFillColorRGB(*INK)
     y = h - 225
     for line in fonts.wrap("\u3000\u3000" + body_sentence(data), 15, w - 210):
-        fonts.draw(c, 105, y, line, 15)
+        fonts.draw(c, 105, y, line, 15, font=FONT)
         y -= 28
 
 
@@ -153,13 +168,13 @@ def _fields(c, data):
         label = field_label(key, data)
         value = _shown(key, data[key])
         size = 14
-        while size > 8 and fonts.width(f"{label}：{value}", size) > width:
+        while size > 8 and fonts.width(f"{label}：{value}", size, FONT) > width:
             size -= 0.5
         text = c.beginText(110, y)
         text.setFillColorRGB(*GREY)
-        fonts.text_out(text, f"{label}：", size)
+        fonts.text_out(text, f"{label}：", size, FONT)
         text.setFillColorRGB(*INK)
-        fonts.text_out(text, value, size)
+        fonts.text_out(text, value, size, FONT)
         c.drawText(text)
         c.setStrokeColorRGB(0.86, 0.81, 0.70)
         c.setLineWidth(0.5)
@@ -179,30 +194,9 @@ def _shown(key, value):
     return str(value)
 
 
-# Any of the eight QR mask patterns is valid and every reader decodes it; choosing one skips qrcode's
-# search for the "best" (eight trial encodings with penalty scoring), a third of a certificate's time.
-QR_MASK = 2  # vertical stripes: no large same-colour blocks with this URL's byte-mode data
-
-
-_QR_VERSIONS = {}  # the data's segments (mode, length) -> the smallest version that holds them
-
-
-def qr_matrix(url):
-    """The QR code's modules for `url`. The version (size) depends only on the data's segments, so it is
-    searched for once per process and segment shape: qrcode's search encodes all the data a second time."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
-    qr.add_data(url)
-    shape = tuple((d.mode, len(d)) for d in qr.data_list)
-    if shape not in _QR_VERSIONS:
-        _QR_VERSIONS[shape] = qr.best_fit()
-    qr.version = _QR_VERSIONS[shape]
-    qr.make(fit=False)
-    return qr.get_matrix()
-
-
 def _qr(c, url):
     """The verification URL as a QR code, drawn as vector squares (sharp at any zoom or print size)."""
-    matrix = qr_matrix(url)
+    matrix = qr.matrix(url)
     size = 96.0
     x0, y0 = 96, 120
     c.setFillColorRGB(1, 1, 1)
@@ -211,22 +205,23 @@ def _qr(c, url):
     c.saveState()
     # Module units from the top-left corner: whole-number coordinates are written short and fast.
     c.transform(size / len(matrix), 0, 0, -size / len(matrix), x0, y0 + size)
-    path = c.beginPath()  # one path of horizontal runs: far fewer operators than a square per module
+    # One path of horizontal runs (far fewer operators than a square per module), written as PDF
+    # operators directly: the runs do not overlap, "f*" is what drawPath(fill=1) writes.
+    ops = []
     for row, bits in enumerate(matrix):
-        col = 0
-        while col < len(bits):
-            if bits[col]:
+        start = None
+        for col, dark in enumerate((*bits, False)):
+            if dark and start is None:
                 start = col
-                while col < len(bits) and bits[col]:
-                    col += 1
-                path.rect(start, row, col - start, 1)
-            else:
-                col += 1
-    c.drawPath(path, stroke=0, fill=1)
+            elif not dark and start is not None:
+                ops.append(f"{start} {row} {col - start} 1 re")
+                start = None
+    ops.append("f*")
+    c.addLiteral(" ".join(ops))
     c.restoreState()
     c.setFillColorRGB(*GREY)
     c.setFont(FONT, 9)
-    c.drawCentredString(x0 + size / 2, y0 - 20, "微信扫码查验真伪")
+    c.drawCentredString(x0 + size / 2, y0 - 20, QR_CAPTION)
 
 
 def _issuer_and_seal(c, data):
@@ -244,7 +239,7 @@ def _issuer_and_seal(c, data):
     draw_seal(c, SEAL_CENTRE[0], SEAL_CENTRE[1], SEAL_RADIUS, data["issuer"], FONT)
     c.setFillColorRGB(*GREY)
     c.setFont(FONT, 9)
-    c.drawCentredString(centre + 20, 110, "（电子签章）")
+    c.drawCentredString(centre + 20, 110, SEAL_CAPTION)
 
 
 def printed_date(iso):
@@ -258,5 +253,4 @@ def _footer(c, fingerprint, verify_url):
     c.setFont(FONT, 8)
     c.drawCentredString(w / 2, 70, f"防伪指纹：{fingerprint}")
     base = verify_url.split("/verify/", 1)[0]
-    c.drawCentredString(w / 2, 56, f"本证书加盖电子签章，可扫描二维码或访问 {base}/verify 输入证书编号查验；"
-                                   "文件内容被修改后将无法通过查验。")
+    c.drawCentredString(w / 2, 56, FOOTER.format(base=base))

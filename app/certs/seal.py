@@ -58,13 +58,15 @@ def draw_seal(c, x, y, radius, issuer, font, label=LABEL):
     c.circle(x, y, radius, stroke=1, fill=0)
     _star(c, x, y + radius * 0.04, radius * 0.30)
     rim, inner = layout(x, y, radius, issuer, label)
-    for glyph in rim:
-        c.saveState()
-        c.translate(glyph.x, glyph.y)
-        c.rotate(glyph.angle)
-        c.setFont(font, glyph.size)
-        c.drawCentredString(0, 0, glyph.char)
-        c.restoreState()
+    if rim:  # one text object, each glyph placed by its text matrix: rotated about its anchor, centred on it
+        text = c.beginText()
+        text.setFont(font, rim[0].size)
+        for glyph in rim:
+            cos, sin = math.cos(math.radians(glyph.angle)), math.sin(math.radians(glyph.angle))
+            half = c.stringWidth(glyph.char, font, glyph.size) / 2
+            text.setTextTransform(cos, sin, -sin, cos, glyph.x - half * cos, glyph.y - half * sin)
+            text.textOut(glyph.char)
+        c.drawText(text)
     c.setFont(font, inner.size)
     c.drawCentredString(inner.x, inner.y, inner.char)
     c.restoreState()
