@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from app.invoices import rules, service
 from app.invoices.models import Invoice
 from app.invoices.views_data import STATUS_TEXT
+from app.money import yuan
 from app.pay.models import Order
 from app.staff.tables import local_time
 
@@ -18,11 +19,6 @@ COLUMNS = [("fapiao", "发票单号", False), ("order", "订单号", False), ("t
 EXPORT_HEAD = ["发票号码", "开票日期", "订单号", "抬头类型", "购买方名称", "纳税人识别号", "项目", "金额（元）",
                "税率", "不含税金额（元）", "税额（元）", "状态", "红字发票号码"]
 TAX_RATE = 600  # 万分之一, as issued
-
-
-def _yuan(fen):
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def read_filters(args):
@@ -49,7 +45,7 @@ def query(where):
 def row(invoice):
     return {"fapiao_id": invoice.fapiao_id, "order_no": Order.get_by_id(invoice.order_id).order_no,
             "title": invoice.name + (f"（{invoice.tax_no}）" if invoice.tax_no else ""),
-            "amount": _yuan(invoice.amount_fen), "state": STATUS_TEXT[invoice.status], "status": invoice.status,
+            "amount": yuan(invoice.amount_fen), "state": STATUS_TEXT[invoice.status], "status": invoice.status,
             "number": invoice.fapiao_number, "issued": local_time(invoice.issued_at),
             "error": invoice.last_error}
 
@@ -78,8 +74,8 @@ def export_month(month):
         amount = round(invoice.amount_fen * 10000 / (10000 + TAX_RATE))
         sheet.append([invoice.fapiao_number, rules.china_date(invoice.issued_at).isoformat(), order.order_no,
                       "单位" if invoice.title_type == "unit" else "个人", invoice.name, invoice.tax_no,
-                      order.project.name, _yuan(invoice.amount_fen), "6%", _yuan(amount),
-                      _yuan(invoice.amount_fen - amount), STATUS_TEXT[invoice.status], invoice.red_number])
+                      order.project.name, yuan(invoice.amount_fen), "6%", yuan(amount),
+                      yuan(invoice.amount_fen - amount), STATUS_TEXT[invoice.status], invoice.red_number])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
