@@ -59,7 +59,7 @@ def register_routing(app):
 
 
 def register_extensions(app):
-    from app import db, jobs, pii, redis_client, security
+    from app import db, jobs, money, pii, redis_client, security
     from app.accounts import passwords
     from app.accounts.policy import forget_user
 
@@ -67,6 +67,7 @@ def register_extensions(app):
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
+    money.init_app(app)
     redis_client.init_app(app)
     pii.init_app(app)
     passwords.init_app(app)

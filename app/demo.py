@@ -4,6 +4,7 @@ import json
 
 from app.accounts import rules, service
 from app.learning.models import Chapter, Course, Project, Question
+from app.money import yuan
 
 DEMO_PASSWORD = "Demo2026"
 STAFF_PASSWORD = "Staff2026"
@@ -109,5 +110,5 @@ def seed_catalogue():
             for text, options, answer in QUESTIONS:
                 Question.create(project=project.id, text=text, options=json.dumps(options, ensure_ascii=False),
                                 answer=answer)
-        lines.append(f"project  {name}  price {price / 100:.2f} yuan, {len(courses)} courses")
+        lines.append(f"project  {name}  price {yuan(price)} yuan, {len(courses)} courses")
     return lines

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.db import utcnow
 from app.learning.models import Chapter, ChapterProgress, Course, Enrollment, Project, Question
+from app.money import yuan
 
 CHINA = datetime.timedelta(hours=8)
 MAX_OPTIONS = 6
@@ -63,7 +64,7 @@ def project_form(project):
         year = (utcnow() + CHINA).year + 1
         return {"year": str(year), "name": f"{year}年公需科目", "price_yuan": "", "credit_hours": "30",
                 "sale_start": f"{year}-01-01", "sale_end": f"{year}-12-31", "mode": "sale", "description": ""}
-    return {"year": str(project.year), "name": project.name, "price_yuan": f"{project.price_fen / 100:.2f}",
+    return {"year": str(project.year), "name": project.name, "price_yuan": yuan(project.price_fen),
             "credit_hours": str(project.credit_hours), "sale_start": china_date(project.sale_start),
             "sale_end": china_date(project.sale_end, end=True), "mode": "grant" if project.grant_only else "sale",
             "description": project.description}

@@ -7,7 +7,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.content import covers, editor
 from app.content.covers import COVER_LIMIT
 from app.errors import ApiError
-from app.learning.catalog import price_yuan
 from app.learning.models import Chapter, Course, Project, Question
 from app.security import large_body
 from app.staff import audit
@@ -52,7 +51,7 @@ def projects():
     for course in Course.select(Course.project, Course.published_at):
         total, live = counts.get(course.project_id, (0, 0))
         counts[course.project_id] = (total + 1, live + (course.published_at is not None))
-    return render_template("content/projects.html", projects=rows, counts=counts, yuan=price_yuan,
+    return render_template("content/projects.html", projects=rows, counts=counts,
                            china_date=editor.china_date, active_section="content")
 
 
@@ -84,7 +83,7 @@ def project(project_id):
     for ch in Chapter.select(Chapter.course, Chapter.video_state).where(Chapter.course.in_([c.id for c in courses])):
         chapters.setdefault(ch.course_id, []).append(ch.video_state)
     return render_template("content/project.html", project=found, courses=courses, chapters=chapters,
-                           yuan=price_yuan, china_date=editor.china_date, active_section="content",
+                           china_date=editor.china_date, active_section="content",
                            has_learners=editor.project_has_learners(found))
 
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from app.accounts.models import User
 from app.finance.reconcile import day_bounds
 from app.learning.models import Project
+from app.money import yuan
 from app.pay.models import Order
 from app.staff.tables import local_time
 
@@ -96,10 +97,6 @@ def query(filters):
 
 def project_options():
     return [("", "全部项目")] + [(str(p.id), p.name) for p in Project.select().order_by(Project.year.desc())]
-
-
-def yuan(fen):
-    return f"{fen / 100:.2f}"
 
 
 def row(order):

@@ -8,6 +8,7 @@ paid is marked paid, exactly as a notification would); what it contradicts is le
 from app.db import utcnow
 from app.finance.models import ReconciliationDiff
 from app.finance.reconcile import UNSETTLED, refresh_status
+from app.money import yuan
 from app.pay import gateway, refunds, settle
 from app.pay.models import Order, Refund
 
@@ -23,7 +24,7 @@ def snapshot(diff):
 
 
 def _yuan(fen):
-    return f"¥{fen / 100:.2f}" if fen is not None else "—"
+    return "¥" + yuan(fen) if fen is not None else "—"
 
 
 def _payment_missing_here(diff):

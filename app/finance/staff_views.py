@@ -11,6 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from app.accounts.policy import current_user
 from app.errors import ApiError
 from app.finance import order_list
+from app.money import yuan
 from app.pay import orders, refunds
 from app.pay.models import Order, PaymentTransaction, Refund
 from app.staff import audit
@@ -85,7 +86,7 @@ def _brief(detail):
 
 def _refund_rows(order, names):
     rows = Refund.select().where(Refund.order == order.id).order_by(Refund.id)
-    return [{"no": r.out_refund_no, "amount": order_list.yuan(r.amount_fen),
+    return [{"no": r.out_refund_no, "amount": yuan(r.amount_fen),
              "status": order_list.REFUND_STATES.get(r.status, r.status),
              "seats": "、".join(names.get(i, str(i)) for i in refunds.seat_ids_of(r)), "reason": r.reason,
              "override": r.override, "by": r.created_by.name if r.created_by else "", "at": r.created_at,
@@ -106,8 +107,7 @@ def order_page(order_no):
                            transactions=[t for t in transactions if t["direction"] == "平台→微信"],
                            notifications=[t for t in transactions if t["direction"] == "微信→平台"],
                            refund_rows=_refund_rows(order, names), can_refund=has_role(current_user(), "finance"),
-                           refundable=order.status in refunds.REFUNDABLE_STATES, yuan=order_list.yuan,
-                           channels=order_list.CHANNELS,
+                           refundable=order.status in refunds.REFUNDABLE_STATES, channels=order_list.CHANNELS,
                            active_section="orders")
 
 
@@ -155,7 +155,7 @@ def refund(order_no):
     audit.record("order.refund", "order", order.order_no, before, _state(order),
                  {"out_refund_no": made.out_refund_no, "amount_fen": made.amount_fen,
                   "seat_ids": refunds.seat_ids_of(made), "reason": reason, "override": made.override})
-    flash(f"退款 {made.out_refund_no} 已提交（¥{order_list.yuan(made.amount_fen)}），结果以微信支付通知为准")
+    flash(f"退款 {made.out_refund_no} 已提交（¥{yuan(made.amount_fen)}），结果以微信支付通知为准")
     return redirect(url_for("staff_orders.order_page", order_no=order.order_no))
 
 
@@ -170,4 +170,4 @@ def _confirm(plan, seat_ids, reason, override, errors=None, status=200):
     chosen = {s.id for s in plan.seats}
     return render_template("finance/refund_confirm.html", plan=plan, seats=[s for s in names if s["id"] in chosen],
                            seat_ids=seat_ids, reason=reason, override=override, errors=errors or {},
-                           yuan=order_list.yuan, active_section="orders"), status
+                           active_section="orders"), status

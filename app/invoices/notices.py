@@ -10,6 +10,7 @@ from app import mail, storage
 from app.accounts.models import User
 from app.invoices.models import Invoice
 from app.jobs import enqueue
+from app.money import yuan
 from app.pay.models import Order
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ PDF_TYPE = ("application", "pdf")
 
 
 def _yuan(fen):
-    return f"{fen // 100}.{fen % 100:02d}元"
+    return yuan(fen) + "元"
 
 
 def invoice_issued(invoice):

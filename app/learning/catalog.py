@@ -1,10 +1,7 @@
 """The catalogue (R-5) and "my training" (R-9) as plain functions."""
 from app.db import utcnow
 from app.learning.models import Course, Enrollment, Project
-
-
-def price_yuan(fen):
-    return f"{fen // 100}.{fen % 100:02d}"
+from app.money import yuan
 
 
 def published_projects():
@@ -23,7 +20,7 @@ def owned_project_ids(user):
 def project_view(project, owned=False, with_courses=False):
     now = utcnow()
     view = {"id": project.id, "year": project.year, "name": project.name, "description": project.description,
-            "price_fen": project.price_fen, "price_yuan": price_yuan(project.price_fen),
+            "price_fen": project.price_fen, "price_yuan": yuan(project.price_fen),
             "credit_hours": project.credit_hours, "on_sale": project.on_sale(now), "owned": owned,
             "grant_only": project.grant_only,
             "sale_start": project.sale_start.isoformat() + "Z", "sale_end": project.sale_end.isoformat() + "Z"}

@@ -4,6 +4,7 @@ from flask.cli import AppGroup
 
 from app.db import db
 from app.errors import ApiError
+from app.money import yuan
 
 pay_cli = AppGroup("pay", help="Orders and WeChat Pay.")
 
@@ -11,12 +12,6 @@ pay_cli = AppGroup("pay", help="Orders and WeChat Pay.")
 def mask_name(name):
     """张** : enough to recognise a learner on the phone, no more."""
     return (name[:1] + "*" * (len(name) - 1)) if name else ""
-
-
-def _yuan(fen):
-    from app.pay.orders import yuan
-
-    return yuan(fen)
 
 
 def _order(order_no):
@@ -32,8 +27,8 @@ def _order_lines(order):
     from app.accounts.models import User
 
     buyer = User.get_by_id(order.buyer_id)
-    yield (f"order {order.order_no} ({order.kind}): {order.status}, {_yuan(order.amount_fen)} yuan, "
-           f"refunded {_yuan(order.refunded_fen)} yuan")
+    yield (f"order {order.order_no} ({order.kind}): {order.status}, {yuan(order.amount_fen)} yuan, "
+           f"refunded {yuan(order.refunded_fen)} yuan")
     yield f"  buyer: #{buyer.id} {mask_name(buyer.name)}; channel: {order.pay_channel or '-'}"
     yield (f"  created {order.created_at:%Y-%m-%d %H:%M:%S} UTC, expires {order.expires_at:%Y-%m-%d %H:%M:%S} UTC, "
            f"paid {order.paid_at or '-'}, transaction {order.transaction_id or '-'}")
@@ -45,14 +40,14 @@ def _seat_lines(order):
 
     for seat in OrderSeat.select().where(OrderSeat.order == order.id).order_by(OrderSeat.id):
         user = User.get_by_id(seat.user_id)
-        yield f"  seat {seat.id}: #{user.id} {mask_name(user.name)}, {_yuan(seat.amount_fen)} yuan, {seat.status}"
+        yield f"  seat {seat.id}: #{user.id} {mask_name(user.name)}, {yuan(seat.amount_fen)} yuan, {seat.status}"
 
 
 def _refund_lines(order):
     from app.pay.models import Refund
 
     for refund in Refund.select().where(Refund.order == order.id).order_by(Refund.id):
-        yield (f"  refund {refund.out_refund_no}: {refund.status}, {_yuan(refund.amount_fen)} yuan, seats "
+        yield (f"  refund {refund.out_refund_no}: {refund.status}, {yuan(refund.amount_fen)} yuan, seats "
                f"{refund.seat_ids}{', override' if refund.override else ''}")
 
 
@@ -125,7 +120,7 @@ def refund(order_no, seats, reason, override):
                      {"out_refund_no": row.out_refund_no, "amount_fen": row.amount_fen,
                       "seat_ids": refunds.seat_ids_of(row), "reason": reason, "override": row.override,
                       "by": "operator command"})
-        click.echo(f"refund {row.out_refund_no}: {row.status}, {_yuan(row.amount_fen)} yuan, seats {row.seat_ids}")
+        click.echo(f"refund {row.out_refund_no}: {row.status}, {yuan(row.amount_fen)} yuan, seats {row.seat_ids}")
 
 
 @pay_cli.command("settle-refund")

@@ -15,6 +15,7 @@ from app.db import db, utcnow
 from app.errors import ApiError
 from app.learning import revoke
 from app.learning.models import Enrollment, Project
+from app.money import yuan
 from app.pay.group import store
 from app.pay.models import Order, OrderSeat
 
@@ -188,10 +189,6 @@ def seats_in_use(seat_ids):
         Enrollment.seat_id.in_(list(seat_ids)), Enrollment.status == "active",
         (Enrollment.started_at.is_null(False)) | (Enrollment.certified_at.is_null(False)))
     return {r.seat_id for r in rows}
-
-
-def yuan(fen):
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _local(dt):

@@ -6,8 +6,9 @@ from app.certs.models import Certificate
 from app.certs.service import status_text
 from app.learning.flush import earned_hours, plan_complete
 from app.learning.models import Enrollment, LearningEvent, Project
+from app.money import yuan
 from app.pay.models import Order
-from app.pay.orders import STATUS_TEXT, yuan
+from app.pay.orders import STATUS_TEXT
 
 REFUSED = ("stale_session", "replay", "out_of_order", "beyond_duration", "prompt_pending")
 CLAMPED = ("too_fast", "gap")

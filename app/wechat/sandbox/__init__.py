@@ -9,6 +9,7 @@ Run it: `python -m app.wechat.sandbox --port 5001` (scripts/dev starts it for yo
 """
 from flask import Flask
 
+from app import money
 from app.config import Config
 from app.redis_client import connect
 
@@ -22,6 +23,7 @@ def create_sandbox_app(overrides=None):
     app = Flask(__name__, template_folder="templates")
     app.config.update(settings)
     app.json.ensure_ascii = False
+    money.init_app(app)
     app.extensions["sandbox_redis"] = connect(settings, decode_responses=True)
 
     from app.wechat.sandbox import control, control_push, fapiao, mp, mp_menu, mp_messages, mp_oauth, pay, state

@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A5, landscape
 from reportlab.pdfgen import canvas
 
 from app.certs import fonts
+from app.money import yuan
 from app.wechat.sandbox import fapiao_store
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -56,12 +57,6 @@ def amount_in_words(fen):
     return sign + words
 
 
-def _yuan(fen):
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
-
-
 def render(fapiao, red=False):
     """The PDF bytes of an issued (or, with red=True, the red-letter) invoice."""
     font = fonts.register_font(current_app.config["CERT_FONT_PATH"])
@@ -93,12 +88,12 @@ def render(fapiao, red=False):
     rate = f"{fapiao_store.TAX_RATE / 100:g}%"
     line(40, top - 18, "*现代服务*培训费")
     line(200, top - 18, "1")
-    line(260, top - 18, _yuan(factor * data["amount"]))
+    line(260, top - 18, yuan(factor * data["amount"]))
     line(340, top - 18, rate)
-    line(430, top - 18, _yuan(factor * data["tax_amount"]))
+    line(430, top - 18, yuan(factor * data["tax_amount"]))
     total = factor * data["total_amount"]
     line(40, top - 50, f"价税合计（大写）：{amount_in_words(total)}")
-    line(360, top - 50, f"（小写）¥{_yuan(total)}")
+    line(360, top - 50, f"（小写）¥{yuan(total)}")
     line(40, top - 76, f"备注：{data['remark']}")
     line(40, 40, f"校验码：{number_info['check_code']}    开票人：{data['extra_information']['drawer']}", 8)
     c.showPage()

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from app.money import yuan
 from app.wechat.sandbox import pay_refunds, pay_store, state
 from app.wechat.sandbox.pay_crypto import PayError
 
@@ -91,7 +92,7 @@ def _line(fields):
 def _payment_line(order):
     total = planted_total(order["out_trade_no"])
     total = order["total"] if total is None else total
-    amount = pay_store.yuan(total)
+    amount = yuan(total)
     return total, _line([_when(order["success_time"]), order["appid"], order["mchid"], "0", "",
                          order["transaction_id"], order["out_trade_no"], order["openid"], order["trade_type"],
                          "SUCCESS", order["bank_type"], "CNY", amount, "0.00", "0", "0", "0.00", "0.00", "", "",
@@ -101,7 +102,7 @@ def _payment_line(order):
 
 def _refund_line(refund, order):
     fen = refund["amount"]["refund"]
-    amount = pay_store.yuan(fen)
+    amount = yuan(fen)
     return fen, _line([_when(refund["success_time"]), order["appid"], order["mchid"], "0", "",
                        refund["transaction_id"], refund["out_trade_no"], order["openid"], order["trade_type"],
                        "REFUND", order["bank_type"], "CNY", "0.00", "0.00", refund["refund_id"],
@@ -127,8 +128,8 @@ def bill_text(day, bill_type="ALL"):
     if not lines:
         return None
     fee = (paid - refunded) * FEE_RATE / 100
-    summary = _line([len(lines), pay_store.yuan(paid), pay_store.yuan(refunded), "0.00", f"{fee:.5f}",
-                     pay_store.yuan(paid), pay_store.yuan(refunded)])
+    summary = _line([len(lines), yuan(paid), yuan(refunded), "0.00", f"{fee:.5f}",
+                     yuan(paid), yuan(refunded)])
     return "\r\n".join([HEADER, *lines, SUMMARY_HEADER, summary]) + "\r\n"
 
 

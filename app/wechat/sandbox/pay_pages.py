@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
+from app.money import yuan
 from app.wechat.sandbox import pay_store
 from app.wechat.sandbox.pay_control import pay_and_notify
 from app.wechat.sandbox.pay_crypto import PayError, verify_pay_sign
@@ -45,7 +46,7 @@ def _sheet(order, return_url):
     error = pay_store.payable_error(order)
     if error:
         return _result("无法支付", error.message, error.status, return_url=return_url)
-    return render_template("sandbox/pay_cashier.html", order=order, yuan=pay_store.yuan(order["total"]),
+    return render_template("sandbox/pay_cashier.html", order=order,
                            merchant=_merchant_name(), return_url=return_url)
 
 
@@ -76,7 +77,7 @@ def confirm():
         return _result("支付失败", error.message, error.status, return_url=return_url)
     if return_url:
         return redirect(return_url)
-    return _result("支付成功", f"已向{_merchant_name()}支付 ¥{pay_store.yuan(order['total'])}", kind="success")
+    return _result("支付成功", f"已向{_merchant_name()}支付 ¥{yuan(order['total'])}", kind="success")
 
 
 @bp.post("/_sandbox/pay/cashier/cancel")

@@ -29,10 +29,6 @@ def rfc3339(ts=None):
     return datetime.fromtimestamp(time.time() if ts is None else ts, CST).isoformat(timespec="seconds")
 
 
-def yuan(fen):
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def digits(count):
     return "".join(secrets.choice("0123456789") for _ in range(count))
 
