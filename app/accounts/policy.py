@@ -106,7 +106,7 @@ RECENT_SECONDS = 3
 
 
 def _recent_version(uid):
-    """session_version_of, remembered for a few seconds in this process (saves a round trip per heartbeat)."""
+    """session_version_of, remembered for a few seconds in this process (saves a round trip on hot paths)."""
     now = time.monotonic()
     hit = _recent_versions.get(uid)
     if hit is not None and now - hit[1] < RECENT_SECONDS:
@@ -119,7 +119,8 @@ def _recent_version(uid):
 
 
 def current_user_id():
-    """The logged-in user's id without reading the account row (hot paths such as heartbeats).
+    """The logged-in user's id without reading the account row (hot paths; heartbeats check the same rules
+    in heartbeat.lua, see heartbeat_identity).
 
     A logout, a password change or a disabled account reaches this path within RECENT_SECONDS.
     """
