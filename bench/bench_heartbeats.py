@@ -28,18 +28,19 @@ the hot path (auth, parsing, the Lua call, the events list) runs either way. Aft
 reads back from Redis what the sessions were credited (at most 1x of wall time each) and why
 heartbeats were clamped or rejected.
 
-Notes (2 shared CPUs; docs/capacity.md, "Hot paths", has the detail). Three runs before and three after
-heartbeat.lua took over the credential check (3 rounds of 5 s each): heartbeat/floor 0.80, 0.57, 0.65
-before (median 0.65) and 0.85, 1.05, 0.78 after (median 0.85), while the floor's own ratio to ping ranged
-from 0.44 to 0.90 between runs; heartbeat p99 / ping p99 0.66-1.26 before, 0.73-2.91 after (the 2.91 in
-a run where the floor's p99 was as high); 0.0000 rows written per heartbeat in every run. This bench's
-heartbeats come ~15 times a second per session, so each worker's 3-second memory of the token always
-holds: the change (one round trip instead of three when it does not, i.e. at the production cadence of
-one heartbeat per 15 s) is measured in-process instead: heartbeat/floor CPU 1.92 before, 1.41 after.
-Where the rest goes, per request under wrk (CPU by process, median of 3 rounds): floor = wrk 51 us +
-workers 1,003 + Redis 43; heartbeat = 74 + 1,111 + 116. Redis's share is heartbeat.lua (37-42 us per
-call in Redis against 5 for `return 1`: six commands of ~1.5-7 us each) and its arguments; the Python
-around the call is 20-30 us when timed without a profiler. 0.95 is not reached on this machine.
+Notes (2 shared CPUs; docs/capacity.md, "Hot paths", has the detail). Five runs before and five after
+heartbeat.lua took over the credential check (3 rounds of 5 s each): heartbeat/floor 0.57-0.80 before
+(median 0.70) and 0.78-1.07 after (median 1.05); heartbeat/ping 0.39-0.43 (0.40) and 0.46-0.75 (0.67);
+floor/ping 0.49-0.76 and 0.44-0.90; heartbeat p99 / ping p99 0.66-1.42 (1.04) and 0.73-2.91 (1.51; the
+2.91 in a run where the floor's p99 was as high); 0.0000 rows written per heartbeat in every run. The
+rounds of one run swing by up to 3x, so these medians are not proof of 0.95. This bench's heartbeats come
+~15 times a second per session, so each worker's 3-second memory of the token mostly holds; at the
+production cadence (one per 15 s) it never does, and there the change is one round trip instead of three,
+measured in-process: heartbeat/floor CPU 1.92 before, 1.41 after. Per request under wrk (CPU by process,
+median of 3 rounds, after): floor = wrk 51 us + workers 1,003 + Redis 43; heartbeat = 74 + 1,111 + 116,
+i.e. about 0.85 of the floor's throughput on 2 CPUs. Redis's share is heartbeat.lua (37-42 us per call in
+Redis against 5 for `return 1`: six commands of ~1.5-7 us each) and its arguments; the Python around the
+call is 20-30 us when timed without a profiler.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis
