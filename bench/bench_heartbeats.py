@@ -28,18 +28,19 @@ the hot path (auth, parsing, the Lua call, the events list) runs either way. Aft
 reads back from Redis what the sessions were credited (at most 1x of wall time each) and why
 heartbeats were clamped or rejected.
 
-Note: one run on 2 shared CPUs (3 rounds of 5 s) gave, with redis-py's own reply parser: heartbeat
-0.350 of ping, floor 0.516, heartbeat/floor 0.678, heartbeat p99 1.43x ping's; with hiredis (now in
-requirements.txt): heartbeat 0.378, floor 0.564, heartbeat/floor 0.669, p99 1.69x. The heartbeat makes
-one Redis round trip and no database write. Profiled in-process (the Flask test client, cProfile), a
-heartbeat costs what the floor costs (651 us each against ping's 443 us); the Python around the Lua
-call (parsing, the cached token, the envelope) is under 0.1 ms. heartbeat.lua itself takes 40-75 us in
-Redis (INFO commandstats) against a few us for the floor's script, which is the gap under wrk.
-Measured again later (docs/capacity.md, "Hot paths"): heartbeat.lua takes 43 us per call in Redis
-(5 us for the floor's), about 4 % of Redis's thread at 1,000 heartbeats/s; the larger part of the gap
-is the Python around the call (body, JSON, token, validation: ~100 us profiled). Three runs on the
-busy machine gave heartbeat/floor 0.90 (before), 0.35 and 0.71 (after, TCP and Unix socket): the
-runs differ by more than the changes did.
+Notes (2 shared CPUs; docs/capacity.md, "Hot paths", has the detail). Five runs before and five after
+heartbeat.lua took over the credential check (3 rounds of 5 s each): heartbeat/floor 0.57-0.80 before
+(median 0.70) and 0.78-1.07 after (median 1.05); heartbeat/ping 0.39-0.43 (0.40) and 0.46-0.75 (0.67);
+floor/ping 0.49-0.76 and 0.44-0.90; heartbeat p99 / ping p99 0.66-1.42 (1.04) and 0.73-2.91 (1.51; the
+2.91 in a run where the floor's p99 was as high); 0.0000 rows written per heartbeat in every run. The
+rounds of one run swing by up to 3x, so these medians are not proof of 0.95. This bench's heartbeats come
+~15 times a second per session, so each worker's 3-second memory of the token mostly holds; at the
+production cadence (one per 15 s) it never does, and there the change is one round trip instead of three,
+measured in-process: heartbeat/floor CPU 1.92 before, 1.41 after. Per request under wrk (CPU by process,
+median of 3 rounds, after): floor = wrk 51 us + workers 1,003 + Redis 43; heartbeat = 74 + 1,111 + 116,
+i.e. about 0.85 of the floor's throughput on 2 CPUs. Redis's share is heartbeat.lua (37-42 us per call in
+Redis against 5 for `return 1`: six commands of ~1.5-7 us each) and its arguments; the Python around the
+call is 20-30 us when timed without a profiler.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis

@@ -65,7 +65,7 @@ def current_user():
     return user
 
 
-VERSION_PREFIX = "uver:"
+VERSION_PREFIX = "uver:"  # also read by app/learning/heartbeat.lua
 
 
 def session_version_of(uid):
@@ -106,7 +106,7 @@ RECENT_SECONDS = 3
 
 
 def _recent_version(uid):
-    """session_version_of, remembered for a few seconds in this process (saves a round trip per heartbeat)."""
+    """session_version_of, remembered for a few seconds in this process (saves a round trip on hot paths)."""
     now = time.monotonic()
     hit = _recent_versions.get(uid)
     if hit is not None and now - hit[1] < RECENT_SECONDS:
@@ -119,7 +119,8 @@ def _recent_version(uid):
 
 
 def current_user_id():
-    """The logged-in user's id without reading the account row (hot paths such as heartbeats).
+    """The logged-in user's id without reading the account row (hot paths; heartbeats check the same rules
+    in heartbeat.lua, see heartbeat_identity).
 
     A logout, a password change or a disabled account reaches this path within RECENT_SECONDS.
     """
@@ -133,6 +134,48 @@ def current_user_id():
     if not uid or _recent_version(str(uid)) != str(version):
         return None
     return int(uid)
+
+
+def heartbeat_identity():
+    """The heartbeat's learner as far as this worker knows without Redis (current_user_id's rules).
+
+    Returns (uid, token key, version): (uid, "", "") when this worker checked the learner within
+    RECENT_SECONDS; ("", token key, "") or (uid, "", version) when heartbeat.lua is to check the
+    credentials in the heartbeat's own round trip; 401 when the request carries none (or ones this worker
+    knows to be refused).
+    """
+    if "user" in g:
+        if g.user is None:
+            raise ApiError("请先登录", status=401)
+        return g.user.id, "", ""
+    now = time.monotonic()
+    token = _bearer()
+    if token:
+        key = token_key(token)
+        hit = _recent_tokens.get(key)
+        if hit is None or now - hit[1] >= RECENT_SECONDS:
+            return "", key, ""
+        uid, _, version = hit[0].partition(":")
+    else:
+        uid, version = session.get("uid"), session.get("ver")
+    if not uid:
+        raise ApiError("请先登录", status=401)
+    hit = _recent_versions.get(str(uid))
+    if hit is None or now - hit[1] >= RECENT_SECONDS:
+        return int(uid), "", str(version)
+    if hit[0] != str(version):
+        raise ApiError("请先登录", status=401)
+    return int(uid), "", ""
+
+
+def remember_identity(uid, version, key=""):
+    """What heartbeat.lua found valid: this worker remembers it as _recent_token and _recent_version do."""
+    now = time.monotonic()
+    for memory, name, value in ((_recent_tokens, key, f"{uid}:{version}"), (_recent_versions, str(uid), version)):
+        if name:
+            if len(memory) > 10000:
+                memory.clear()
+            memory[name] = (value, now)
 
 
 _recent_tokens = {}  # token key -> (reference, checked at)

@@ -1,11 +1,16 @@
--- One heartbeat of a playback session, decided in one round trip on the server's clock.
--- KEYS: 1 session hash, 2 learner's active-session key, 3 coverage bitmap, 4 dirty set,
---       5 events list, 6 last-position key, 7 completion marker, 8 learner's event quota, 9 event counts
--- ARGV: 1 now_ms, 2 session id, 3 uid, 4 chapter id, 5 seq, 6 position_ms, 7 playing (0/1),
---       8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 dirty member, 12 heartbeat interval ms,
---       13 ttl of the per-chapter keys (s), 14 detailed records per learner and window, 15 window (s)
--- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms}
--- (position_ms: with "ask", the position the question opened at)
+-- One heartbeat of a playback session, decided in one round trip on the server's clock, the learner's
+-- credentials included.
+-- No KEYS: the keys are named here from the uid (a bearer token's uid is known only once its key is read),
+-- as app/learning/keys.py names them.
+-- ARGV: 1 now_ms, 2 session id, 3 uid ('' with a token key), 4 chapter id, 5 seq, 6 position_ms,
+--       7 playing (0/1), 8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 bearer token's key
+--       ('' with a uid), 12 heartbeat interval ms, 13 ttl of the per-chapter keys (s), 14 detailed records
+--       per learner and window, 15 window (s), 16 the session version to check ('' when the caller has
+--       checked the uid)
+-- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms, uid,
+-- version} (position_ms: with "ask", the position the question opened at; else ''), or
+-- {'unauthorized'}, or {'version_unknown', uid, version} when the account's version is not cached (the
+-- caller reads it from the database and asks again with the checked uid).
 --
 -- Crediting rules (all on the server's clock; the client only reports a position):
 -- * A stretch between two heartbeats counts when the video was playing at either end of it (the player
@@ -23,9 +28,32 @@
 --   interval of it can count (the part before the lost heartbeat), whatever the position says.
 -- * Coverage is one bit per second, set only for seconds that lie wholly inside a contiguous credited run,
 --   so no series of tiny credits straddling second boundaries can collect whole seconds.
-local s = KEYS[1]
 local now = tonumber(ARGV[1])
 local sid, uid, chapter = ARGV[2], ARGV[3], ARGV[4]
+
+-- Who is asking (policy.current_user_id's rules): a bearer token names "uid:version"; the version must be the
+-- account's current one (uver:<uid>, "off" for a disabled account, never equal to a version).
+local version = ARGV[16]
+if ARGV[11] ~= '' then
+  local ref = redis.call('GET', ARGV[11])
+  if not ref then return {'unauthorized'} end
+  uid, version = string.match(ref, '^(%d+):(.*)$')
+  if not uid or version == '' then return {'unauthorized'} end
+end
+if version ~= '' then
+  local current = redis.call('GET', 'uver:' .. uid)
+  if not current then return {'version_unknown', uid, version} end
+  if current ~= version then return {'unauthorized'} end
+end
+local key = {'learn:s:' .. sid, 'learn:active:' .. uid, 'learn:cov:' .. uid .. ':' .. chapter, 'learn:dirty',
+             'learn:events', 'learn:pos:' .. uid .. ':' .. chapter, 'learn:done:' .. uid .. ':' .. chapter,
+             'learn:evq:' .. uid, 'learn:events:more'}
+local s = key[1]
+local function reply(r)
+  r[7] = r[7] or ''
+  r[8], r[9] = uid, version
+  return r
+end
 local seq, pos, playing = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1'
 local tol, max_gap, done_tol = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local interval, ttl = tonumber(ARGV[12]), tonumber(ARGV[13])
@@ -33,15 +61,15 @@ local interval, ttl = tonumber(ARGV[12]), tonumber(ARGV[13])
 -- Every refusal is recorded: a learner's first records of a window in detail, the rest counted per learner
 -- and reason, so one account sending refusals fast cannot push other learners' records out of the list.
 local function event(reason, detail)
-  local n = redis.call('INCR', KEYS[8])
-  if n == 1 then redis.call('EXPIRE', KEYS[8], tonumber(ARGV[15])) end
+  local n = redis.call('INCR', key[8])
+  if n == 1 then redis.call('EXPIRE', key[8], tonumber(ARGV[15])) end
   if n > tonumber(ARGV[14]) then
-    redis.call('HINCRBY', KEYS[9], uid .. ':' .. reason, 1)
+    redis.call('HINCRBY', key[9], uid .. ':' .. reason, 1)
     return
   end
-  redis.call('RPUSH', KEYS[5], cjson.encode({uid = uid, chapter = chapter, sid = sid, reason = reason,
+  redis.call('RPUSH', key[5], cjson.encode({uid = uid, chapter = chapter, sid = sid, reason = reason,
                                              detail = detail, at = now}))
-  redis.call('LTRIM', KEYS[5], -100000, -1)  -- a last resort: each learner's share is bounded above
+  redis.call('LTRIM', key[5], -100000, -1)  -- a last resort: each learner's share is bounded above
 end
 
 local h = redis.call('HMGET', s, 'uid', 'chapter', 'duration', 'last_seq', 'last_ts', 'last_pos', 'credited',
@@ -50,24 +78,24 @@ local h = redis.call('HMGET', s, 'uid', 'chapter', 'duration', 'last_seq', 'last
 if not h[1] then
   -- Expired, never issued, or lost with Redis: the player must start a new session.
   event('stale_session', 'unknown or expired session')
-  return {'ended', 0, 0, 0, 'unknown_session', ''}
+  return reply({'ended', 0, 0, 0, 'unknown_session', ''})
 end
 if h[1] ~= uid or h[2] ~= chapter then
   event('stale_session', 'session of another learner or chapter')
-  return {'rejected', 0, 0, 0, 'stale_session', ''}
+  return reply({'rejected', 0, 0, 0, 'stale_session', ''})
 end
 if h[11] ~= 'active' then
-  return {'ended', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'ended', ''}
+  return reply({'ended', 0, redis.call('BITCOUNT', key[3]), 0, 'ended', ''})
 end
-if redis.call('GET', KEYS[2]) ~= sid then
+if redis.call('GET', key[2]) ~= sid then
   event('stale_session', 'another session took over')
-  return {'taken_over', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'stale_session', ''}
+  return reply({'taken_over', 0, redis.call('BITCOUNT', key[3]), 0, 'stale_session', ''})
 end
 local last_seq = tonumber(h[4])
 if seq <= last_seq then
   local why = (seq == last_seq) and 'replay' or 'out_of_order'
   event(why, 'seq ' .. seq .. ' after ' .. last_seq)
-  return {'rejected', 0, redis.call('BITCOUNT', KEYS[3]), 0, why, ''}
+  return reply({'rejected', 0, redis.call('BITCOUNT', key[3]), 0, why, ''})
 end
 
 local duration_ms = tonumber(h[3]) * 1000
@@ -95,7 +123,7 @@ if now < last_ts then now = last_ts end  -- never let the clock run backwards wi
 if h[10] ~= '' then
   redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'bank', -tol, 'playing', 0)
   if playing then event('prompt_pending', 'heartbeat while a question is open') end
-  return {'ask', 0, redis.call('BITCOUNT', KEYS[3]), 0, 'prompt_pending', h[10], h[6]}
+  return reply({'ask', 0, redis.call('BITCOUNT', key[3]), 0, 'prompt_pending', h[10], h[6]})
 end
 
 if elapsed > 0 then
@@ -132,22 +160,22 @@ if credit > 0 then
   local first = math.max(math.ceil(run_from / 1000), math.floor(last_pos / 1000))
   local last = math.floor(run_to / 1000) - 1
   for sec = first, last do
-    redis.call('SETBIT', KEYS[3], sec, 1)
+    redis.call('SETBIT', key[3], sec, 1)
   end
-  redis.call('EXPIRE', KEYS[3], ttl)
+  redis.call('EXPIRE', key[3], ttl)
 end
 
 credited = credited + credit
 bank = bank - credit
 redis.call('HSET', s, 'last_seq', seq, 'last_ts', now, 'last_pos', pos, 'credited', credited, 'bank', bank,
            'playing', playing and 1 or 0, 'run_from', run_from, 'run_to', run_to)
-redis.call('SET', KEYS[6], math.floor(pos / 1000), 'EX', ttl)
-redis.call('SADD', KEYS[4], ARGV[11])
+redis.call('SET', key[6], math.floor(pos / 1000), 'EX', ttl)
+redis.call('SADD', key[4], uid .. ':' .. chapter)
 
-local covered = redis.call('BITCOUNT', KEYS[3])
+local covered = redis.call('BITCOUNT', key[3])
 local newly = 0
 if covered >= tonumber(h[3]) - done_tol then
-  if redis.call('SET', KEYS[7], now, 'NX', 'EX', ttl) then newly = 1 end
+  if redis.call('SET', key[7], now, 'NX', 'EX', ttl) then newly = 1 end
 end
 
 -- Anti-idle: once enough credited time has passed, the next answer asks a question.
@@ -157,6 +185,6 @@ if prompt_at > 0 and credited >= prompt_at and h[12] ~= '' then
   local rest = string.sub(h[12], string.len(qid) + 2)
   if rest == '' then rest = qid else rest = rest .. ',' .. qid end
   redis.call('HSET', s, 'prompt_qid', qid, 'questions', rest, 'prompt_opened', now)
-  return {'ask', credit, covered, newly, reason, qid, pos}
+  return reply({'ask', credit, covered, newly, reason, qid, pos})
 end
-return {'ok', credit, covered, newly, reason, ''}
+return reply({'ok', credit, covered, newly, reason, ''})

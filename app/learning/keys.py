@@ -17,6 +17,7 @@ KEY_TTL = 7 * 24 * 3600
 
 
 def keys(uid, chapter_id, sid=""):
+    # heartbeat.lua spells the same names (it learns a bearer token's uid only inside the script).
     return {"session": f"learn:s:{sid}", "active": f"learn:active:{uid}", "coverage": f"learn:cov:{uid}:{chapter_id}",
             "dirty": DIRTY_KEY, "events": EVENTS_KEY, "position": f"learn:pos:{uid}:{chapter_id}",
             "done": f"learn:done:{uid}:{chapter_id}"}

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.accounts import policy
 from app.content.media import chapter_link
 from app.db import utcnow
 from app.errors import ApiError
 from app.learning import prompts
 from app.learning.flush import flush_and_announce
-from app.learning.keys import EVENT_COUNTS_KEY, KEY_TTL, keys, learner_keys, raw_redis, script
+from app.learning.keys import KEY_TTL, keys, raw_redis, script
 from app.learning.keys import now_ms as clock_ms
 from app.learning.models import Chapter, ChapterProgress, Course, Enrollment, Question
 from app.redis_client import get_redis
@@ -144,30 +145,43 @@ def covered_seconds(uid, chapter_id):
     return raw_redis().bitcount(keys(uid, chapter_id)["coverage"])
 
 
-def heartbeat_call(uid, data, now):
-    """The keys and arguments of heartbeat.lua for one heartbeat."""
-    cfg = settings()
-    k = keys(uid, data.chapter_id, data.session_id)
-    return ([k["session"], k["active"], k["coverage"], k["dirty"], k["events"], k["position"], k["done"],
-             learner_keys(uid)["event_quota"], EVENT_COUNTS_KEY],
-            [now, data.session_id, uid, data.chapter_id, data.seq, int(data.position * 1000), 1 if data.playing else 0,
-             cfg["tolerance_ms"], cfg["max_gap_ms"], cfg["done_tolerance"], f"{uid}:{data.chapter_id}",
-             cfg["interval"] * 1000, KEY_TTL, cfg["events_per_learner"], cfg["events_window"]])
+def heartbeat_call(uid, data, now, token_key="", version=""):
+    """The keys and arguments of heartbeat.lua for one heartbeat: of learner `uid`, checked by the caller, or
+    of the learner heartbeat.lua finds behind `token_key` (uid "") or checks against `version`."""
+    cfg = current_app.config
+    return ([], [now, data.session_id, uid, data.chapter_id, data.seq, int(data.position * 1000),
+                 1 if data.playing else 0, cfg["LEARNING_TOLERANCE_MS"], cfg["LEARNING_MAX_GAP_SECONDS"] * 1000,
+                 cfg["LEARNING_COMPLETE_TOLERANCE"], token_key, cfg["LEARNING_HEARTBEAT_SECONDS"] * 1000, KEY_TTL,
+                 cfg["LEARNING_EVENTS_PER_LEARNER"], cfg["LEARNING_EVENTS_WINDOW_SECONDS"], version])
 
 
-def heartbeat(user, data, now_ms=None):
-    """Credit one heartbeat (one Lua call). Returns what the player needs to know."""
+def heartbeat(identity, data, now_ms=None):
+    """Credit one heartbeat (one Lua call, which also checks the credentials when this worker has not lately:
+    `identity` is policy.heartbeat_identity()'s). Returns what the player needs to know."""
+    uid, token_key, version = identity
     now = now_ms if now_ms is not None else clock_ms()
-    status, credit, covered, newly, reason, qid, *at = script("heartbeat", LUA)(*heartbeat_call(user.id, data, now))
+    lua = script("heartbeat", LUA)
+    reply = lua(*heartbeat_call(uid, data, now, token_key, version))
+    if reply[0] == "version_unknown":  # the account's version is not cached: read it, then ask again
+        uid, version = int(reply[1]), reply[2]
+        if policy.session_version_of(uid) != version:
+            raise ApiError("请先登录", status=401)
+        reply = [*lua(*heartbeat_call(uid, data, now))[:8], version]
+    if reply[0] == "unauthorized":
+        raise ApiError("请先登录", status=401)
+    status, credit, covered, newly, reason, qid, at, uid, checked = reply
+    uid = int(uid)
+    if checked:  # heartbeat.lua checked the credentials: this worker remembers them for a few seconds
+        policy.remember_identity(uid, checked, token_key)
     answer = {"status": status, "credited_seconds": round(int(credit) / 1000, 3), "watched_seconds": int(covered),
               "reason": reason or None, "complete": bool(int(newly))}
     if int(newly):
-        record_completion(user.id, data.chapter_id)  # once per chapter: never lose a completed chapter
+        record_completion(uid, data.chapter_id)  # once per chapter: never lose a completed chapter
     if status == "ask":
         answer["question"] = prompts.public_question(int(qid))
         # The player goes back to the start of the second before the one the question opened at: what it
         # played while the question was open is watched again, and the credited run goes on without a seam.
-        answer["resume_position"] = max(0, int(at[0]) // 1000 - 1)
+        answer["resume_position"] = max(0, int(at) // 1000 - 1)
     elif status == "taken_over":
         answer["message"] = "您已在其他设备或页面开始学习，本页面已停止计时"
     elif status == "ended":

@@ -1,0 +1,153 @@
+"""A heartbeat's credentials are checked in the heartbeat's own Redis round trip (heartbeat.lua) when this
+worker has not checked them within the last few seconds, with the rules of every other endpoint: the
+bearer token must exist and name the account's current session version; a logged-out token, a changed
+password or a disabled account earn nothing.
+
+Real Redis and database; `commands` records what the app's Redis client sends (and sends it on).
+"""
+import pytest
+
+from app.accounts import policy
+from app.accounts.models import User
+from app.redis_client import get_redis
+from tests.learning_fixtures import PASSWORD, Player, covered, make_learner, make_plan
+
+
+@pytest.fixture
+def plan(app):
+    return make_plan(courses=((60,),))
+
+
+@pytest.fixture
+def learner(app, plan):
+    return make_learner(app, plan)
+
+
+@pytest.fixture
+def commands(app, monkeypatch):
+    client, sent = get_redis(), []
+    real = client.execute_command
+
+    def recording(*args, **options):
+        sent.append(args[0])
+        return real(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", recording)
+    return sent
+
+
+@pytest.fixture(autouse=True)
+def fresh_worker_memory():
+    """Account ids repeat from one test's database to the next: nothing remembered from an earlier test."""
+    forget_worker_memory()
+
+
+def forget_worker_memory():
+    """As if this worker had not seen the learner for RECENT_SECONDS (every heartbeat in production)."""
+    policy._recent_tokens.clear()
+    policy._recent_versions.clear()
+
+
+def beat(learner, player, position):
+    player.seq += 1
+    return learner.post("/learning/heartbeat", {"session_id": player.session_id, "chapter_id": player.chapter.id,
+                                                "seq": player.seq, "position": position, "playing": True})
+
+
+def test_a_heartbeat_the_worker_does_not_remember_is_one_round_trip(app, clock, plan, learner, commands):
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    assert beat(learner, player, 0)[1]["data"]["credited_seconds"] == 0.0  # the script is loaded in Redis
+    forget_worker_memory()
+    del commands[:]
+    clock.advance(5)
+    status, body = beat(learner, player, 5)
+    assert (status, body["data"]["status"], body["data"]["credited_seconds"]) == (200, "ok", 5.0)
+    assert commands == ["EVALSHA"]  # token, account version and crediting together
+    del commands[:]
+    clock.advance(5)
+    status, body = beat(learner, player, 10)  # remembered now: the script is not asked to check again
+    assert (status, body["data"]["credited_seconds"], commands) == (200, 5.0, ["EVALSHA"])
+    assert covered(learner, plan.chapter) == 10
+
+
+def test_a_logged_out_token_earns_nothing(app, clock, plan, learner):
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    clock.advance(5)
+    assert beat(learner, player, 5)[0] == 200
+    assert learner.post("/auth/logout")[0] == 200
+    forget_worker_memory()
+    clock.advance(5)
+    status, body = beat(learner, player, 10)
+    assert (status, body["code"]) == (401, "unauthorized")
+    assert covered(learner, plan.chapter) == 5
+
+
+@pytest.mark.parametrize("change", ["password", "disabled"])
+def test_a_changed_account_earns_nothing(app, clock, plan, learner, change):
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    clock.advance(5)
+    assert beat(learner, player, 5)[0] == 200
+    if change == "password":
+        User.update(session_version=User.session_version + 1).where(User.id == learner.user.id).execute()
+    else:
+        User.update(is_active=False).where(User.id == learner.user.id).execute()
+    policy.forget_session_version(learner.user.id)
+    forget_worker_memory()
+    clock.advance(5)
+    status, body = beat(learner, player, 10)
+    assert (status, body["code"]) == (401, "unauthorized")
+    assert covered(learner, plan.chapter) == 5
+    expected = "off" if change == "disabled" else str(learner.user.session_version + 1)
+    assert get_redis().get(f"{policy.VERSION_PREFIX}{learner.user.id}") == expected  # read from the database
+
+
+def test_an_uncached_account_version_is_read_once_and_the_heartbeat_counts(app, clock, plan, learner, commands):
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    assert beat(learner, player, 0)[1]["data"]["credited_seconds"] == 0.0  # the script is loaded in Redis
+    get_redis().delete(f"{policy.VERSION_PREFIX}{learner.user.id}")
+    forget_worker_memory()
+    del commands[:]
+    clock.advance(5)
+    status, body = beat(learner, player, 5)
+    assert (status, body["data"]["status"], body["data"]["credited_seconds"]) == (200, "ok", 5.0)
+    assert commands == ["EVALSHA", "GET", "SET", "EVALSHA"]  # asked, the version filled from the database, again
+    assert get_redis().get(f"{policy.VERSION_PREFIX}{learner.user.id}") == str(learner.user.session_version)
+    assert covered(learner, plan.chapter) == 5
+
+
+def test_a_bad_body_from_a_stranger_is_a_401_first(app, clock, plan, learner):
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    forget_worker_memory()
+    bad = {"session_id": player.session_id, "chapter_id": plan.chapter.id, "seq": 0, "position": 0, "playing": True}
+    status, body = learner.post("/learning/heartbeat", bad)
+    assert (status, body["code"], list(body["data"]["fields"])) == (422, "invalid_input", ["seq"])
+    learner.token = "not-a-token-" + "x" * 30
+    assert learner.post("/learning/heartbeat", bad)[1]["code"] == "unauthorized"
+    status, body = beat(learner, player, 0)
+    assert (status, body["code"]) == (401, "unauthorized")
+
+
+def test_the_h5_session_cookie_is_checked_the_same_way(app, clock, plan, learner):
+    browser = app.test_client()
+    login = browser.post("/api/v1/auth/login", json={"username": learner.username, "password": PASSWORD})
+    assert login.status_code == 200
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    forget_worker_memory()
+    clock.advance(5)
+    payload = {"session_id": player.session_id, "chapter_id": plan.chapter.id, "seq": 1, "position": 5,
+               "playing": True}
+    resp = browser.post("/api/v1/learning/heartbeat", json=payload)
+    assert (resp.status_code, resp.get_json()["data"]["credited_seconds"]) == (200, 5.0)
+    User.update(session_version=User.session_version + 1).where(User.id == learner.user.id).execute()
+    policy.forget_session_version(learner.user.id)
+    forget_worker_memory()
+    clock.advance(5)
+    resp = browser.post("/api/v1/learning/heartbeat", json={**payload, "seq": 2, "position": 10})
+    assert (resp.status_code, resp.get_json()["code"]) == (401, "unauthorized")
+    assert covered(learner, plan.chapter) == 5
