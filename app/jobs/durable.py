@@ -16,6 +16,7 @@ queues them again. The functions run this way are idempotent: running one twice 
 import datetime
 import json
 import logging
+import secrets
 
 import peewee
 from flask import current_app
@@ -68,8 +69,8 @@ def enqueue_recorded(row):
     DurableJob.update(attempts=attempt, enqueued_at=now, due_at=now + backoff(attempt)).where(
         DurableJob.id == row.id).execute()
     try:
-        # The time in the id: after `retry` the attempts count again from 1, and RQ keeps failed jobs' ids.
-        return enqueue(run_durable, row.id, job_id=f"durable-{row.id}-{attempt}-{now:%Y%m%d%H%M%S}", retry=())
+        # A random part in the id: after `retry` the attempts count again from 1, and RQ keeps failed jobs' ids.
+        return enqueue(run_durable, row.id, job_id=f"durable-{row.id}-{attempt}-{secrets.token_hex(4)}", retry=())
     except Exception:  # noqa: BLE001  (the state change is committed: the sweep re-queues)
         log.exception("durable job %s recorded, but queuing it failed", row.id)
         return None
