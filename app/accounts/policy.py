@@ -102,20 +102,41 @@ def forget_profile(uid):
 
 
 _recent_versions = {}  # uid -> (version, checked at): this worker's short memory for hot paths
+_recent_tokens = {}  # token key -> ("uid:version", checked at)
 RECENT_SECONDS = 3
+UNKNOWN = object()  # nothing remembered (None is a remembered answer: a disabled account)
+
+
+def _remembered(memory, name, now):
+    """What this worker checked within RECENT_SECONDS under `name`, or UNKNOWN."""
+    hit = memory.get(name)
+    return hit[0] if hit is not None and now - hit[1] < RECENT_SECONDS else UNKNOWN
+
+
+def _remember(memory, name, value, now):
+    if len(memory) > 10000:
+        memory.clear()
+    memory[name] = (value, now)
 
 
 def _recent_version(uid):
     """session_version_of, remembered for a few seconds in this process (saves a round trip on hot paths)."""
     now = time.monotonic()
-    hit = _recent_versions.get(uid)
-    if hit is not None and now - hit[1] < RECENT_SECONDS:
-        return hit[0]
-    version = session_version_of(uid)
-    if len(_recent_versions) > 10000:
-        _recent_versions.clear()
-    _recent_versions[uid] = (version, now)
+    version = _remembered(_recent_versions, uid, now)
+    if version is UNKNOWN:
+        version = session_version_of(uid)
+        _remember(_recent_versions, uid, version, now)
     return version
+
+
+def _recent_token(token):
+    """The token's "uid:version", remembered for a few seconds in this process (logout reaches it then)."""
+    key, now = token_key(token), time.monotonic()
+    ref = _remembered(_recent_tokens, key, now)
+    if ref is UNKNOWN:
+        ref = get_redis().get(key) or ""
+        _remember(_recent_tokens, key, ref, now)
+    return ref
 
 
 def current_user_id():
@@ -152,18 +173,18 @@ def heartbeat_identity():
     token = _bearer()
     if token:
         key = token_key(token)
-        hit = _recent_tokens.get(key)
-        if hit is None or now - hit[1] >= RECENT_SECONDS:
+        ref = _remembered(_recent_tokens, key, now)
+        if ref is UNKNOWN:
             return "", key, ""
-        uid, _, version = hit[0].partition(":")
+        uid, _, version = ref.partition(":")
     else:
         uid, version = session.get("uid"), session.get("ver")
     if not uid:
         raise ApiError("请先登录", status=401)
-    hit = _recent_versions.get(str(uid))
-    if hit is None or now - hit[1] >= RECENT_SECONDS:
+    known = _remembered(_recent_versions, str(uid), now)
+    if known is UNKNOWN:
         return int(uid), "", str(version)
-    if hit[0] != str(version):
+    if known != str(version):
         raise ApiError("请先登录", status=401)
     return int(uid), "", ""
 
@@ -171,27 +192,9 @@ def heartbeat_identity():
 def remember_identity(uid, version, key=""):
     """What heartbeat.lua found valid: this worker remembers it as _recent_token and _recent_version do."""
     now = time.monotonic()
-    for memory, name, value in ((_recent_tokens, key, f"{uid}:{version}"), (_recent_versions, str(uid), version)):
-        if name:
-            if len(memory) > 10000:
-                memory.clear()
-            memory[name] = (value, now)
-
-
-_recent_tokens = {}  # token key -> (reference, checked at)
-
-
-def _recent_token(token):
-    """The token's "uid:version", remembered for a few seconds in this process (logout reaches it then)."""
-    key, now = token_key(token), time.monotonic()
-    hit = _recent_tokens.get(key)
-    if hit is not None and now - hit[1] < RECENT_SECONDS:
-        return hit[0]
-    ref = get_redis().get(key) or ""
-    if len(_recent_tokens) > 10000:
-        _recent_tokens.clear()
-    _recent_tokens[key] = (ref, now)
-    return ref
+    if key:
+        _remember(_recent_tokens, key, f"{uid}:{version}", now)
+    _remember(_recent_versions, str(uid), version, now)
 
 
 def require_user_id():
