@@ -190,6 +190,22 @@ def redeem_code(kind, code, appid):
     return grant, 0
 
 
+def redeem_request_code(kind, param):
+    """An authorization_code exchange (app credentials, grant_type, the code in `param`): (app, grant, None),
+    or (None, None, WeChat's error answer)."""
+    app, error = authenticate_app()
+    if error:
+        return None, None, error
+    if request.args.get("grant_type") != "authorization_code":
+        return None, None, wx_error(40002, "invalid grant_type")
+    if not request.args.get(param):
+        return None, None, wx_error(41008, "missing code")
+    grant, errcode = redeem_code(kind, request.args[param], app.appid)
+    if errcode:
+        return None, None, wx_error(errcode, CODE_ERRORS[errcode])
+    return app, grant, None
+
+
 def mint_oauth_code(app, user, scope):
     return mint_code("oauth_code", app.appid, user["uid"], scope=scope)
 
@@ -217,16 +233,9 @@ def json_body():
 @bp.get("/sns/jscode2session")
 def jscode2session():
     """wx.login() code -> openid/session_key/unionid (wechatpy also sends access_token: ignored)."""
-    app, error = authenticate_app()
+    app, grant, error = redeem_request_code("js_code", "js_code")
     if error:
         return error
-    if request.args.get("grant_type") != "authorization_code":
-        return wx_error(40002, "invalid grant_type")
-    if not request.args.get("js_code"):
-        return wx_error(41008, "missing code")
-    grant, errcode = redeem_code("js_code", request.args["js_code"], app.appid)
-    if errcode:
-        return wx_error(errcode, CODE_ERRORS[errcode])
     user = state.user(grant["uid"])
     openid = state.openid_for(app.appid, user["uid"])
     session_key = base64.b64encode(secrets.token_bytes(16)).decode()

@@ -12,21 +12,19 @@ from flask import jsonify, redirect, render_template, request
 
 from app.wechat.sandbox import state
 from app.wechat.sandbox.mp import (
-    CODE_ERRORS,
     REFRESH_TTL,
     SCOPES,
     TOKEN_ERRORS,
     TOKEN_TTL,
     UID_COOKIE,
     app_name,
-    authenticate_app,
     avatar_url,
     bp,
     check_token,
     issue_token,
     mint_oauth_code,
     new_user,
-    redeem_code,
+    redeem_request_code,
     user_view,
 )
 from app.wechat.sandbox.state import wx_error, wx_ok
@@ -117,16 +115,9 @@ def avatar(uid):
 
 @bp.get("/sns/oauth2/access_token")
 def oauth_access_token():
-    app, error = authenticate_app()
+    app, grant, error = redeem_request_code("oauth_code", "code")
     if error:
         return error
-    if request.args.get("grant_type") != "authorization_code":
-        return wx_error(40002, "invalid grant_type")
-    if not request.args.get("code"):
-        return wx_error(41008, "missing code")
-    grant, errcode = redeem_code("oauth_code", request.args["code"], app.appid)
-    if errcode:
-        return wx_error(errcode, CODE_ERRORS[errcode])
     user = state.user(grant["uid"])
     refresh_token = secrets.token_urlsafe(102)
     state.put(("refresh_token", refresh_token), {"appid": app.appid, "uid": user["uid"], "scope": grant["scope"]},
