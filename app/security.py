@@ -60,7 +60,7 @@ class RedisSessionInterface(SessionInterface):
 
 def bearer_token():
     """The request's bearer token, or None: the one reading that login and the CSRF check share."""
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # request.headers' own source, read directly
     return (header[7:].strip() or None) if header.startswith("Bearer ") else None
 
 

@@ -68,6 +68,7 @@ import time
 from pathlib import Path
 
 import bench_accounts as ba  # the server, database and wrk helpers (bench/ is on sys.path when run)
+import cpu_meter
 import psycopg2
 import redis
 
@@ -230,8 +231,9 @@ def delta(after, before):
 # The run
 # ---------------------------------------------------------------------------------------------
 
-def measure(base_url, workdir, sessions, opts):
-    """Warm-up, then ping / heartbeat interleaved for `opts.rounds` rounds. Returns (runs, heartbeats sent)."""
+def measure(base_url, workdir, sessions, opts, meter):
+    """Warm-up, then ping / floor / heartbeat interleaved for `opts.rounds` rounds, each run with the CPU its
+    server processes spent per request. Returns (runs, targets, heartbeats sent)."""
     ping = ba.Target("GET  /api/v1/ping", "/api/v1/ping")
     floor_script = workdir / "floor.lua"
     floor_script.write_text(FLOOR_LUA)
@@ -253,13 +255,15 @@ def measure(base_url, workdir, sessions, opts):
         heartbeat_run(opts.warmup)
     for round_no in range(1, opts.rounds + 1):
         for target in (ping, floor, beat):
+            before = meter.snapshot()
             if target is beat:
                 result = heartbeat_run(opts.duration)
             else:
                 result = ba.run_wrk(base_url, target, opts.threads, opts.connections, opts.duration)
-            result.update(endpoint=target.name, round=round_no)
+            cpu = meter.per_request(before, meter.snapshot(), result.get("requests", 0))
+            result.update(endpoint=target.name, round=round_no, cpu_us=cpu)
             runs.append(result)
-            print(ba.progress_line(result, opts.rounds), flush=True)
+            print(ba.progress_line(result, opts.rounds) + cpu_meter.line(cpu), flush=True)
     return runs, [ping, floor, beat], sent
 
 
@@ -308,10 +312,53 @@ def print_db_report(work, heartbeats, flushed, flush_work, flush_seconds, out):
           + (", ".join(f"{k} {v}" for k, v in sorted(out["reasons"].items())) or "none"))
 
 
+def server_meter(base_url, redis_url):
+    """CPU of the gunicorn master and workers (found by their --bind) and of the local Redis server."""
+    bind = "--bind " + base_url.split("//", 1)[1]
+    client = redis.Redis.from_url(redis_url)
+    try:
+        redis_pid = client.info("server")["process_id"]
+    finally:
+        client.close()
+    return cpu_meter.Meter({"gunicorn": lambda: cpu_meter.pids_with(bind), "redis": lambda: [redis_pid]})
+
+
+def pin_server(meter, opts):
+    """The server (gunicorn's master, workers and the threads they start) on the first half of the CPUs,
+    wrk (started from this process) and Redis on the others, as production's app nodes do not share their
+    CPUs with Redis or the clients: requests/s then measure the server alone. Returns what to restore."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if opts.shared or len(cpus) < 2:
+        return {}
+    server, rest = set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+    cpu_meter.pin(meter.groups["gunicorn"](), server)
+    return cpu_meter.pin([*meter.groups["redis"](), os.getpid()], rest)
+
+
+def print_cpu_report(runs, names):
+    """CPU per request by process, and the heartbeat's capacity against the floor and ping by it."""
+    print("\nCPU per answered request (median of the rounds; gunicorn = master + workers):")
+    for label, name in names.items():
+        cpu = cpu_meter.median_cpu(runs, name)
+        print(f"  {label:<10}" + "  ".join(f"{k} {v:7.1f} us" for k, v in cpu.items())
+              + f"   server {cpu.get('gunicorn', 0) + cpu.get('redis', 0):7.1f} us")
+    figures = {}
+    for groups, label in ((("gunicorn",), "gunicorn"), (("gunicorn", "redis"), "gunicorn + Redis")):
+        for num, den in (("heartbeat", "floor"), ("heartbeat", "ping"), ("floor", "ping")):
+            # Capacity is the inverse of CPU per request: den's CPU / num's CPU.
+            median, ratios = cpu_meter.ratio_by_round(runs, names[den], names[num], groups)
+            figures[(label, num, den)] = median
+            print(f"  {num}/{den} by {label} CPU: {median:.3f}   (rounds: "
+                  + ", ".join(f"{r:.2f}" for r in ratios) + ")")
+    return figures
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run (default 3)")
+    parser.add_argument("--shared", action="store_true",
+                        help="let the server, wrk and Redis share every CPU (default: the server on its own half)")
     parser.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--learners", type=int, default=64, help="learners, one session each (default 64)")
@@ -347,11 +394,17 @@ def main():
                   f"Redis; no clock, no worker)")
             print(f"load   : wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s --latency, "
                   f"{opts.rounds} interleaved rounds, {opts.learners} learners with one session each, "
-                  f"{os.cpu_count()} CPUs shared")
+                  f"{os.cpu_count()} CPUs" + ("" if opts.shared else ", the server on the first half, wrk and Redis "
+                                                "on the rest"))
             print("waiting for PostgreSQL's statistics to settle ...", flush=True)
             before = settled_counters(admin_url, name)
             load_started = time.time()
-            runs, targets, heartbeats = measure(base_url, workdir, sessions, opts)
+            meter = server_meter(base_url, redis_url)
+            pinned = pin_server(meter, opts)
+            try:
+                runs, targets, heartbeats = measure(base_url, workdir, sessions, opts, meter)
+            finally:
+                cpu_meter.unpin(pinned)
             wall = time.time() - min(s["t0"] for s in sessions)
             print("waiting for PostgreSQL's statistics to settle ...", flush=True)
             after = settled_counters(admin_url, name)
@@ -377,6 +430,8 @@ def main():
                     "runs": [{k: v for k, v in r.items() if k != "output"} for r in runs]}
         Path(opts.json).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         print(f"figures written to {opts.json}")
+    cpu_figures = print_cpu_report(runs, {"ping": targets[0].name, "floor": targets[1].name,
+                                          "heartbeat": targets[2].name})
     by_path = {r["endpoint"].split()[1]: r for r in summary}
     ping_row, floor_row, beat_row = by_path["/api/v1/ping"], by_path[FLOOR_PATH], by_path[HEARTBEAT_PATH]
     ratio = beat_row["vs_ping"]
@@ -384,6 +439,10 @@ def main():
           f"heartbeat/floor {ratio / floor_row['vs_ping']:.3f} (aim >= 0.95); heartbeat p99 / ping p99 "
           f"{beat_row['p99_ms'] / ping_row['p99_ms']:.2f} (aim <= 2); "
           f"database rows written per heartbeat {work['written'] / max(heartbeats, 1):.4f} (aim 0)")
+    print(f"by CPU per request: heartbeat/floor {cpu_figures[('gunicorn', 'heartbeat', 'floor')]:.3f} on the app "
+          f"server's workers (aim >= 0.95), {cpu_figures[('gunicorn + Redis', 'heartbeat', 'floor')]:.3f} with "
+          f"Redis's share; heartbeat/ping {cpu_figures[('gunicorn', 'heartbeat', 'ping')]:.3f} and "
+          f"{cpu_figures[('gunicorn + Redis', 'heartbeat', 'ping')]:.3f}")
     ok = all(r["ok"] for r in runs) and work["written"] == 0
     return 0 if ok else 1
 

@@ -1,22 +1,24 @@
 """The server of bench/bench_heartbeats.py: wsgi.py's app plus the heartbeat's floor.
 
-`POST /api/v1/bench/floor` is a bare JSON endpoint that also makes one trivial EVALSHA through the app's
-Redis client: the least any heartbeat (one Lua call in Redis) can cost on this server.
+`POST /api/v1/bench/floor` is the bare JSON endpoint (`GET /api/v1/ping`: an ApiBlueprint endpoint
+answering the envelope) that also makes one trivial EVALSHA, the way the heartbeat makes its own
+(app.learning.keys.script): the least any heartbeat, one Lua call in Redis, can cost on this server.
 """
-from flask import jsonify
-
 from app import create_app
-from app.redis_client import get_redis
+from app.api import API_PREFIX, ApiBlueprint, ok
+from app.learning.keys import script
 from app.security import csrf_exempt
 
-app = create_app()
 FLOOR_LUA = "return 1"
+bench = ApiBlueprint("bench", __name__)
 
 
-@app.post("/api/v1/bench/floor")
+@bench.endpoint("/bench/floor", methods=["POST"], auth=None)
 @csrf_exempt
 def floor():
-    scripts = app.extensions.setdefault("bench_scripts", {})
-    if "floor" not in scripts:
-        scripts["floor"] = get_redis().register_script(FLOOR_LUA)
-    return jsonify(code="ok", message="ok", data={"value": scripts["floor"](keys=["bench:floor"], args=[1])})
+    """Ping plus one trivial EVALSHA."""
+    return ok({"value": script("bench_floor", FLOOR_LUA)(keys=["bench:floor"], args=[1])})
+
+
+app = create_app()
+app.register_blueprint(bench, url_prefix=API_PREFIX)

@@ -3,7 +3,7 @@ worker has not checked them within the last few seconds, with the rules of every
 bearer token must exist and name the account's current session version; a logged-out token, a changed
 password or a disabled account earn nothing.
 
-Real Redis and database; `commands` records what the app's Redis client sends (and sends it on).
+Real Redis and database; `commands` records what the app's Redis connections send (and sends it on).
 """
 import pytest
 
@@ -25,14 +25,18 @@ def learner(app, plan):
 
 @pytest.fixture
 def commands(app, monkeypatch):
-    client, sent = get_redis(), []
-    real = client.execute_command
+    """The name of each command the app's connections send to Redis, by the client's own calls or by a
+    learning script's held connection (app.redis_client.HeldScript)."""
+    connection_class, sent = get_redis().connection_pool.connection_class, []
+    real = connection_class.send_packed_command
 
-    def recording(*args, **options):
-        sent.append(args[0])
-        return real(*args, **options)
+    def recording(self, command, check_health=True):
+        packed = b"".join(part if isinstance(part, bytes) else part.encode()
+                          for part in ([command] if isinstance(command, (bytes, str)) else command))
+        sent.append(packed.split(b"\r\n")[2].decode())  # *<n> $<len> NAME ...
+        return real(self, command, check_health)
 
-    monkeypatch.setattr(client, "execute_command", recording)
+    monkeypatch.setattr(connection_class, "send_packed_command", recording)
     return sent
 
 

@@ -1,8 +1,7 @@
 """Catalogue, "my training" and learning API under /api/v1 (the H5 player and the mini-program use it)."""
-from flask import request
 
 from app.accounts.policy import current_user, heartbeat_identity, require_user_id
-from app.api import ApiBlueprint, load_json, ok, parse_model
+from app.api import ApiBlueprint, body_text, load_json, ok
 from app.errors import ApiError
 from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
@@ -21,6 +20,7 @@ from app.learning.schemas import (
     ProjectOut,
     SessionOut,
     StartIn,
+    heartbeat_input,
 )
 from app.security import csrf_exempt
 
@@ -101,10 +101,10 @@ def heartbeat():
     The session id is a secret only this player knows, so the call needs no CSRF token (sendBeacon
     cannot send one); the body may come as text/plain.
     """
-    payload = load_json(request.get_data(as_text=True))
+    payload = load_json(body_text())
     identity = heartbeat_identity()  # checked in the heartbeat's own round trip unless this worker knows it
     try:
-        data = parse_model(HeartbeatIn, payload, strict=True)
+        data = heartbeat_input(payload)
     except ApiError:
         require_user_id()  # a caller who is not logged in hears that first, as on every other endpoint
         raise

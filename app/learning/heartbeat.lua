@@ -159,9 +159,13 @@ if credit > 0 then
   run_to = last_pos + credit
   local first = math.max(math.ceil(run_from / 1000), math.floor(last_pos / 1000))
   local last = math.floor(run_to / 1000) - 1
-  for sec = first, last do
-    redis.call('SETBIT', key[3], sec, 1)
+  -- The seconds [first, last] in one call: bits in a row set as one unsigned field of up to 32 ones.
+  local set = {}
+  for from = first, last, 32 do
+    local width = math.min(32, last - from + 1)
+    set[#set + 1], set[#set + 2], set[#set + 3], set[#set + 4] = 'SET', 'u' .. width, from, 2 ^ width - 1
   end
+  if #set > 0 then redis.call('BITFIELD', key[3], unpack(set)) end
   redis.call('EXPIRE', key[3], ttl)
 end
 

@@ -5,7 +5,7 @@ import time
 
 from flask import current_app
 
-from app.redis_client import get_redis
+from app.redis_client import HeldScript, get_redis
 
 EVENTS_KEY = "learn:events"
 DIRTY_KEY = "learn:dirty"
@@ -35,10 +35,11 @@ def raw_redis():
 
 
 def script(name, source):
-    """A Lua script registered once per app (EVALSHA, falling back to EVAL after a Redis restart)."""
+    """A Lua script registered once per app, run with EVALSHA on a connection each thread keeps (loaded
+    again after a Redis restart)."""
     scripts = current_app.extensions.setdefault("learning_scripts", {})
     if name not in scripts:
-        scripts[name] = get_redis().register_script(source)
+        scripts[name] = HeldScript(get_redis(), source)
     return scripts[name]
 
 
