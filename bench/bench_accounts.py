@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import cpu_meter  # bench/ is on sys.path when run
 import psycopg2
 import redis
 
@@ -375,8 +376,9 @@ def run_wrk(base_url, target, threads, connections, duration):
     return result
 
 
-def measure(base_url, targets, opts):
-    """Interleave the endpoints for `opts.rounds` rounds (after an unrecorded warm-up)."""
+def measure(base_url, targets, opts, meter=None):
+    """Interleave the endpoints for `opts.rounds` rounds (after an unrecorded warm-up), each run with the CPU
+    the server's processes spent per request when a cpu_meter.Meter is given."""
     if opts.warmup > 0:
         print(f"warm-up: {opts.warmup}s per endpoint")
         for target in targets:
@@ -384,10 +386,14 @@ def measure(base_url, targets, opts):
     runs = []
     for round_no in range(1, opts.rounds + 1):
         for target in targets:
+            if meter:
+                cpu_meter.wait_idle(meter)
+            before = meter.snapshot() if meter else None
             result = run_wrk(base_url, target, opts.threads, opts.connections, opts.duration)
-            result.update(endpoint=target.name, round=round_no)
+            cpu = meter.per_request(before, meter.snapshot(), result.get("requests", 0)) if meter else {}
+            result.update(endpoint=target.name, round=round_no, cpu_us=cpu)
             runs.append(result)
-            print(progress_line(result, opts.rounds), flush=True)
+            print(progress_line(result, opts.rounds) + cpu_meter.line(cpu), flush=True)
     return runs
 
 
@@ -465,6 +471,8 @@ def parse_args():
     parser.add_argument("--users", type=int, default=50, help="bench accounts (default 50)")
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded seconds per endpoint first (default 1)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--shared", action="store_true",
+                        help="let the server, wrk and Redis share every CPU (default: the server on its own half)")
     opts = parser.parse_args()
     if opts.rounds < 1 or opts.duration < 1 or opts.users < 1:
         parser.error("--rounds, --duration and --users must be at least 1")
@@ -483,7 +491,8 @@ def production_argon2_env():
 def print_settings(opts, argon2):
     print(f"server : gunicorn {' '.join(GUNICORN_ARGS)} wsgi:app  (APP_ENV=development, PostgreSQL, Redis)")
     print(f"load   : wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s --latency, "
-          f"{opts.rounds} interleaved rounds, {opts.users} bench users, {os.cpu_count()} CPUs shared")
+          f"{opts.rounds} interleaved rounds, {opts.users} bench users, {os.cpu_count()} CPUs"
+          + ("" if opts.shared else ", the server on the first half, wrk and Redis on the rest"))
     print(f"argon2 : argon2id time_cost={argon2['ARGON2_TIME_COST']} memory={argon2['ARGON2_MEMORY_KIB']} KiB "
           f"parallelism={argon2['ARGON2_PARALLELISM']} (Config defaults)")
 
@@ -521,7 +530,12 @@ def main():
             tokens = fetch_tokens(base_url, mobiles)
             targets = build_targets(workdir, mobiles, tokens, opts.threads)
             print_settings(opts, argon2)
-            runs = measure(base_url, targets, opts)
+            meter = cpu_meter.server_meter(base_url, redis_url)
+            pinned = cpu_meter.pin_server(meter, opts.shared)
+            try:
+                runs = measure(base_url, targets, opts, meter)
+            finally:
+                cpu_meter.unpin(pinned)
         hash_params = stored_hash_parameters(db_url)
         problems = log_problems(log_path)
 
@@ -531,6 +545,10 @@ def main():
     print(f"password hash in the database after the run: {hash_params}")
     print_log_problems(problems)
     print_failures(runs)
+    cpu_meter.print_table(runs, {t.name.split()[1]: t.name for t in targets})
+    me_vs_ping, rounds = cpu_meter.ratio_by_round(runs, targets[0].name, targets[1].name, ("gunicorn", "redis"))
+    print(f"  /me/ping by gunicorn + Redis CPU per request: {me_vs_ping:.3f} (aim >= 0.6; rounds: "
+          + ", ".join(f"{r:.2f}" for r in rounds) + ")")
     if opts.json:
         write_json(opts.json, opts, argon2, summary, runs)
     return 0 if all(r["ok"] for r in runs) else 1

@@ -255,6 +255,7 @@ def measure(base_url, workdir, sessions, opts, meter):
         heartbeat_run(opts.warmup)
     for round_no in range(1, opts.rounds + 1):
         for target in (ping, floor, beat):
+            cpu_meter.wait_idle(meter)
             before = meter.snapshot()
             if target is beat:
                 result = heartbeat_run(opts.duration)
@@ -312,36 +313,9 @@ def print_db_report(work, heartbeats, flushed, flush_work, flush_seconds, out):
           + (", ".join(f"{k} {v}" for k, v in sorted(out["reasons"].items())) or "none"))
 
 
-def server_meter(base_url, redis_url):
-    """CPU of the gunicorn master and workers (found by their --bind) and of the local Redis server."""
-    bind = "--bind " + base_url.split("//", 1)[1]
-    client = redis.Redis.from_url(redis_url)
-    try:
-        redis_pid = client.info("server")["process_id"]
-    finally:
-        client.close()
-    return cpu_meter.Meter({"gunicorn": lambda: cpu_meter.pids_with(bind), "redis": lambda: [redis_pid]})
-
-
-def pin_server(meter, opts):
-    """The server (gunicorn's master, workers and the threads they start) on the first half of the CPUs,
-    wrk (started from this process) and Redis on the others, as production's app nodes do not share their
-    CPUs with Redis or the clients: requests/s then measure the server alone. Returns what to restore."""
-    cpus = sorted(os.sched_getaffinity(0))
-    if opts.shared or len(cpus) < 2:
-        return {}
-    server, rest = set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
-    cpu_meter.pin(meter.groups["gunicorn"](), server)
-    return cpu_meter.pin([*meter.groups["redis"](), os.getpid()], rest)
-
-
 def print_cpu_report(runs, names):
     """CPU per request by process, and the heartbeat's capacity against the floor and ping by it."""
-    print("\nCPU per answered request (median of the rounds; gunicorn = master + workers):")
-    for label, name in names.items():
-        cpu = cpu_meter.median_cpu(runs, name)
-        print(f"  {label:<10}" + "  ".join(f"{k} {v:7.1f} us" for k, v in cpu.items())
-              + f"   server {cpu.get('gunicorn', 0) + cpu.get('redis', 0):7.1f} us")
+    cpu_meter.print_table(runs, names)
     figures = {}
     for groups, label in ((("gunicorn",), "gunicorn"), (("gunicorn", "redis"), "gunicorn + Redis")):
         for num, den in (("heartbeat", "floor"), ("heartbeat", "ping"), ("floor", "ping")):
@@ -399,8 +373,8 @@ def main():
             print("waiting for PostgreSQL's statistics to settle ...", flush=True)
             before = settled_counters(admin_url, name)
             load_started = time.time()
-            meter = server_meter(base_url, redis_url)
-            pinned = pin_server(meter, opts)
+            meter = cpu_meter.server_meter(base_url, redis_url)
+            pinned = cpu_meter.pin_server(meter, opts.shared)
             try:
                 runs, targets, heartbeats = measure(base_url, workdir, sessions, opts, meter)
             finally:

@@ -108,3 +108,52 @@ def unpin(old):
                 os.sched_setaffinity(int(task.name), cpus)
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
+
+
+def server_meter(base_url, redis_url):
+    """CPU of the gunicorn master and workers (found by their --bind) and of the local Redis server."""
+    import redis
+
+    bind = "--bind " + base_url.split("//", 1)[1]
+    client = redis.Redis.from_url(redis_url)
+    try:
+        redis_pid = client.info("server")["process_id"]
+    finally:
+        client.close()
+    return Meter({"gunicorn": lambda: pids_with(bind), "redis": lambda: [redis_pid]})
+
+
+def pin_server(meter, shared=False):
+    """The server (gunicorn's master, workers and the threads they start) on the first half of the CPUs,
+    wrk (started from this process) and Redis on the others, as production's app nodes do not share their
+    CPUs with Redis or the clients: requests/s then measure the server alone. Returns what unpin restores."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if shared or len(cpus) < 2:
+        return {}
+    server, rest = set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+    pin(meter.groups["gunicorn"](), server)
+    return pin([*meter.groups["redis"](), os.getpid()], rest)
+
+
+def print_table(runs, names):
+    """CPU per answered request by process group, median of the rounds, one line per endpoint label."""
+    print("\nCPU per answered request (median of the rounds; gunicorn = master + workers):")
+    for label, name in names.items():
+        cpu = median_cpu(runs, name)
+        print(f"  {label:<12} " + "  ".join(f"{k} {v:7.1f} us" for k, v in cpu.items())
+              + f"   server {cpu.get('gunicorn', 0) + cpu.get('redis', 0):7.1f} us")
+
+
+def wait_idle(meter, group="gunicorn", busy=0.05, step=0.25, limit=10.0):
+    """Wait until `group` uses under `busy` of a CPU (answers left over from the previous run, a slow login
+    say, are not charged to the next one); at most `limit` seconds."""
+    import time
+
+    deadline = time.monotonic() + limit
+    last = meter.snapshot()[group]
+    while time.monotonic() < deadline:
+        time.sleep(step)
+        now = meter.snapshot()[group]
+        if now - last < busy * step:
+            return
+        last = now

@@ -14,7 +14,7 @@ from flask import current_app, session
 
 from app.accounts.policy import PROFILE_PREFIX, PROFILE_STALE, PROFILE_TTL, token_key
 from app.errors import ApiError
-from app.redis_client import get_redis
+from app.redis_client import HeldScript, get_redis
 from app.security import bearer_token
 
 FILL_ATTEMPTS = 3
@@ -61,7 +61,7 @@ def _fill(r, uid):
 def _token_script(r):
     scripts = current_app.extensions.setdefault("account_scripts", {})
     if "token_profile" not in scripts:
-        scripts["token_profile"] = r.register_script(TOKEN_PROFILE_LUA)
+        scripts["token_profile"] = HeldScript(r, TOKEN_PROFILE_LUA)
     return scripts["token_profile"]
 
 

@@ -1,7 +1,7 @@
 """Catalogue, "my training" and learning API under /api/v1 (the H5 player and the mini-program use it)."""
 
 from app.accounts.policy import current_user, heartbeat_identity, require_user_id
-from app.api import ApiBlueprint, body_text, load_json, ok
+from app.api import ApiBlueprint, body_text, load_json, ok, parse_model
 from app.errors import ApiError
 from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
@@ -20,7 +20,6 @@ from app.learning.schemas import (
     ProjectOut,
     SessionOut,
     StartIn,
-    heartbeat_input,
 )
 from app.security import csrf_exempt
 
@@ -104,7 +103,7 @@ def heartbeat():
     payload = load_json(body_text())
     identity = heartbeat_identity()  # checked in the heartbeat's own round trip unless this worker knows it
     try:
-        data = heartbeat_input(payload)
+        data = parse_model(HeartbeatIn, payload, strict=True)
     except ApiError:
         require_user_id()  # a caller who is not logged in hears that first, as on every other endpoint
         raise
