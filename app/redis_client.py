@@ -65,7 +65,8 @@ class HeldScript:
 
     Calling it does what a registered redis-py Script does, in about a third of the CPU: the client's
     per-command layers (taking a connection from the pool and giving it back, the retry closure, timing
-    and metrics hooks) cost more than the round trip itself. Anything unusual goes to the full client:
+    and metrics hooks) cost more than the round trip itself. Each thread's connection is its own, made
+    with the pool's settings, and closes when the thread ends. Anything unusual goes to the full client:
     a script Redis does not know (after a restart: loaded, then run) and a dropped, timed-out or
     read-only connection (a failover: the client's retries find the new primary, and the held
     connection reconnects through the same pool on its next call). A retried heartbeat carries the same
@@ -83,7 +84,9 @@ class HeldScript:
         held = self.held
         conn = held.__dict__.get("conn")
         if conn is None or held.pid != _pid:
-            conn, held.pid = self.pool.get_connection(), _pid
+            # Made from the pool's settings (a Sentinel pool's connections find the primary themselves) but
+            # not lent by it: when the thread ends, its connection is dropped and closed with it.
+            conn, held.pid = self.pool.connection_class(**self.pool.connection_kwargs), _pid
             held.conn = conn
         try:
             conn.send_packed_command([pack_command(("EVALSHA", self.script.sha, len(keys), *keys, *args))])

@@ -159,11 +159,16 @@ if credit > 0 then
   run_to = last_pos + credit
   local first = math.max(math.ceil(run_from / 1000), math.floor(last_pos / 1000))
   local last = math.floor(run_to / 1000) - 1
-  -- The seconds [first, last] in one call: bits in a row set as one unsigned field of up to 32 ones.
+  -- The seconds [first, last] in one call (a heartbeat credits ~15): bits in a row set as unsigned fields
+  -- of up to 32 ones, at most 1,000 fields per call (unpack's limit is ~8,000 values).
   local set = {}
   for from = first, last, 32 do
     local width = math.min(32, last - from + 1)
     set[#set + 1], set[#set + 2], set[#set + 3], set[#set + 4] = 'SET', 'u' .. width, from, 2 ^ width - 1
+    if #set == 4000 then
+      redis.call('BITFIELD', key[3], unpack(set))
+      set = {}
+    end
   end
   if #set > 0 then redis.call('BITFIELD', key[3], unpack(set)) end
   redis.call('EXPIRE', key[3], ttl)
