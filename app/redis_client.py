@@ -88,6 +88,11 @@ class HeldScript:
             # not lent by it: when the thread ends, its connection is dropped and closed with it.
             conn, held.pid = self.pool.connection_class(**self.pool.connection_kwargs), _pid
             held.conn = conn
+        if not conn.is_connected or not self.pool.owns_connection(conn):
+            # What the pool checks when a connection comes back to it: still this process's, and (Sentinel)
+            # still at the current primary. connect() is the one that asks the sentinels where that is.
+            conn.disconnect()
+            conn.connect()
         try:
             conn.send_packed_command([pack_command(("EVALSHA", self.script.sha, len(keys), *keys, *args))])
             return conn.read_response()
