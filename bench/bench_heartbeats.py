@@ -5,7 +5,7 @@ It measures three endpoints of the real production server (gunicorn, gthread wor
 floor) with wrk:
 
   GET  /api/v1/ping                the bare JSON answer: the baseline
-  POST /api/v1/bench/floor         the floor: a bare endpoint plus one trivial EVALSHA
+  POST /api/v1/bench/floor         the floor: ping plus one trivial EVALSHA, made as the heartbeat makes its own
   POST /api/v1/learning/heartbeat  bearer token (cached per worker for 3 s), one Lua call in Redis
 
 and prints, for each, the median requests/s, p50 and p99 latency over interleaved rounds, the
@@ -28,19 +28,20 @@ the hot path (auth, parsing, the Lua call, the events list) runs either way. Aft
 reads back from Redis what the sessions were credited (at most 1x of wall time each) and why
 heartbeats were clamped or rejected.
 
-Notes (2 shared CPUs; docs/capacity.md, "Hot paths", has the detail). Five runs before and five after
-heartbeat.lua took over the credential check (3 rounds of 5 s each): heartbeat/floor 0.57-0.80 before
-(median 0.70) and 0.78-1.07 after (median 1.05); heartbeat/ping 0.39-0.43 (0.40) and 0.46-0.75 (0.67);
-floor/ping 0.49-0.76 and 0.44-0.90; heartbeat p99 / ping p99 0.66-1.42 (1.04) and 0.73-2.91 (1.51; the
-2.91 in a run where the floor's p99 was as high); 0.0000 rows written per heartbeat in every run. The
-rounds of one run swing by up to 3x, so these medians are not proof of 0.95. This bench's heartbeats come
-~15 times a second per session, so each worker's 3-second memory of the token mostly holds; at the
-production cadence (one per 15 s) it never does, and there the change is one round trip instead of three,
-measured in-process: heartbeat/floor CPU 1.92 before, 1.41 after. Per request under wrk (CPU by process,
-median of 3 rounds, after): floor = wrk 51 us + workers 1,003 + Redis 43; heartbeat = 74 + 1,111 + 116,
-i.e. about 0.85 of the floor's throughput on 2 CPUs. Redis's share is heartbeat.lua (37-42 us per call in
-Redis against 5 for `return 1`: six commands of ~1.5-7 us each) and its arguments; the Python around the
-call is 20-30 us when timed without a profiler.
+The server (gunicorn's master and workers, and the threads they start) runs on the first half of the
+CPUs, wrk and Redis on the rest (--shared: all together), as production's app nodes do not share their
+CPUs with Redis or the clients. Before each run the script waits for the server to be idle. For each run
+it reads from /proc the CPU time the gunicorn processes and Redis spent per answered request
+(bench/cpu_meter.py): steadier than requests/s on a shared machine, and it charges each endpoint only for
+the server's work (wrk's own cost grows with the request it builds). It prints the median of the rounds'
+ratios, and each endpoint's least disturbed round (lowest CPU per request, highest req/s).
+
+Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the detail and the earlier runs). Ten rounds of 3 s,
+the code before and after the held script connection and the leaner body reading, run back to back: in the
+least disturbed rounds heartbeat/floor by the workers' CPU 0.78 before and 0.90 after (0.72 and 0.84 with
+Redis's CPU; 0.78 and 0.91 by req/s); the medians of the rounds' ratios swing between runs of the same
+code by more than that (0.65-0.83 after). /me/ping (bench_accounts.py) 0.58 before and 0.72 after by CPU.
+0.0000 rows written per heartbeat in every run.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis
@@ -50,7 +51,8 @@ parameters (logins are set-up here, not measured).
 
 Run from the project root:
 
-    .venv/bin/python bench/bench_heartbeats.py [--rounds 3] [--duration 5] [--connections 16] [--learners 64]
+    .venv/bin/python bench/bench_heartbeats.py [--rounds 10] [--duration 3] [--connections 16] [--learners 64]
+                                               [--shared] [--json PATH]
 
 It needs `wrk` on the PATH. The exit status is 1 when a run had non-2xx answers or socket errors,
 or when a heartbeat wrote to the database.
@@ -69,7 +71,7 @@ from pathlib import Path
 
 import bench_accounts as ba  # the server, database and wrk helpers (bench/ is on sys.path when run)
 import cpu_meter
-import psycopg2
+import pg_stats
 import redis
 
 ROOT = ba.ROOT
@@ -78,7 +80,6 @@ PASSWORD = "Bench2026pass"
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "ARGON2_PARALLELISM": "1"}
 SEQ_PER_RUN = 100_000  # each wrk run starts its sequence numbers above the previous run's
 HEARTBEAT_PATH = "/api/v1/learning/heartbeat"
-STATS_IDLE_SECONDS = 11  # PostgreSQL 15 flushes an idle backend's statistics within 10 s
 
 FLOOR_PATH = "/api/v1/bench/floor"  # bench/floor_wsgi.py: a bare endpoint plus one trivial EVALSHA
 FLOOR_LUA = """\
@@ -192,42 +193,6 @@ def heartbeat_script(workdir, sessions, threads, run_no):
 
 
 # ---------------------------------------------------------------------------------------------
-# Database statistics
-# ---------------------------------------------------------------------------------------------
-
-def db_counters(admin_url, name):
-    """Commits and rows written in database `name`, read from another database's connection."""
-    conn = psycopg2.connect(admin_url, connect_timeout=5)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_stat_clear_snapshot()")
-            cur.execute("SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched "
-                        "FROM pg_stat_database WHERE datname = %s", (name,))
-            commit, rollback, ins, upd, dele, fetched = cur.fetchone()
-    finally:
-        conn.close()
-    return {"commits": commit, "rollbacks": rollback, "written": ins + upd + dele, "inserted": ins,
-            "updated": upd, "deleted": dele, "fetched": fetched}
-
-
-def settled_counters(admin_url, name):
-    """The counters once every backend has published its statistics (they stop moving)."""
-    time.sleep(STATS_IDLE_SECONDS)
-    last = db_counters(admin_url, name)
-    while True:
-        time.sleep(2)
-        now = db_counters(admin_url, name)
-        if now == last:
-            return now
-        last = now
-
-
-def delta(after, before):
-    return {k: after[k] - before[k] for k in after}
-
-
-# ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
 
@@ -324,6 +289,13 @@ def print_cpu_report(runs, names):
             figures[(label, num, den)] = median
             print(f"  {num}/{den} by {label} CPU: {median:.3f}   (rounds: "
                   + ", ".join(f"{r:.2f}" for r in ratios) + ")")
+    print("best rounds (each endpoint's least disturbed run: lowest CPU per request, highest req/s):")
+    for num, den in (("heartbeat", "floor"), ("heartbeat", "ping"), ("floor", "ping")):
+        (cpu_num, rps_num), (cpu_den, rps_den) = (cpu_meter.best(runs, names[n], ("gunicorn",)) for n in (num, den))
+        both_num, both_den = (cpu_meter.best(runs, names[n], ("gunicorn", "redis"))[0] for n in (num, den))
+        figures[("best", num, den)] = cpu_den / cpu_num
+        print(f"  {num}/{den}: by gunicorn CPU {cpu_den / cpu_num:.3f}, with Redis's {both_den / both_num:.3f}, "
+              f"by req/s {rps_num / rps_den:.3f}")
     return figures
 
 
@@ -371,7 +343,7 @@ def main():
                   f"{os.cpu_count()} CPUs" + ("" if opts.shared else ", the server on the first half, wrk and Redis "
                                                 "on the rest"))
             print("waiting for PostgreSQL's statistics to settle ...", flush=True)
-            before = settled_counters(admin_url, name)
+            before = pg_stats.settled_counters(admin_url, name)
             load_started = time.time()
             meter = cpu_meter.server_meter(base_url, redis_url)
             pinned = cpu_meter.pin_server(meter, opts.shared)
@@ -381,15 +353,15 @@ def main():
                 cpu_meter.unpin(pinned)
             wall = time.time() - min(s["t0"] for s in sessions)
             print("waiting for PostgreSQL's statistics to settle ...", flush=True)
-            after = settled_counters(admin_url, name)
+            after = pg_stats.settled_counters(admin_url, name)
             out = outcomes(redis_url, sessions, wall)
             load_seconds = time.time() - load_started
         problems = ba.log_problems(log_path)
-        flush_before = db_counters(admin_url, name)
+        flush_before = pg_stats.db_counters(admin_url, name)
         flushed, flush_seconds = flush_once(db_url, redis_url)
-        flush_work = delta(settled_counters(admin_url, name), flush_before)
+        flush_work = pg_stats.delta(pg_stats.settled_counters(admin_url, name), flush_before)
 
-    work = delta(after, before)
+    work = pg_stats.delta(after, before)
     summary = ba.summarize(runs, targets)
     print()
     ba.print_table(summary)
@@ -413,6 +385,8 @@ def main():
           f"heartbeat/floor {ratio / floor_row['vs_ping']:.3f} (aim >= 0.95); heartbeat p99 / ping p99 "
           f"{beat_row['p99_ms'] / ping_row['p99_ms']:.2f} (aim <= 2); "
           f"database rows written per heartbeat {work['written'] / max(heartbeats, 1):.4f} (aim 0)")
+    print(f"best rounds: heartbeat/floor {cpu_figures[('best', 'heartbeat', 'floor')]:.3f} by the workers' CPU; "
+          f"heartbeat/ping {cpu_figures[('best', 'heartbeat', 'ping')]:.3f}")
     print(f"by CPU per request: heartbeat/floor {cpu_figures[('gunicorn', 'heartbeat', 'floor')]:.3f} on the app "
           f"server's workers (aim >= 0.95), {cpu_figures[('gunicorn + Redis', 'heartbeat', 'floor')]:.3f} with "
           f"Redis's share; heartbeat/ping {cpu_figures[('gunicorn', 'heartbeat', 'ping')]:.3f} and "

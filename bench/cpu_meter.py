@@ -157,3 +157,12 @@ def wait_idle(meter, group="gunicorn", busy=0.05, step=0.25, limit=10.0):
         if now - last < busy * step:
             return
         last = now
+
+
+def best(runs, endpoint, groups):
+    """The least disturbed of an endpoint's runs: (lowest CPU per request of `groups`, highest req/s).
+    Interference from other work on the machine only ever adds CPU time and takes throughput away."""
+    mine = [r for r in runs if r["endpoint"] == endpoint and r.get("ok") and r.get("cpu_us")]
+    if not mine:
+        return float("nan"), float("nan")
+    return min(server_us(r["cpu_us"], groups) for r in mine), max(r["rps"] for r in mine)
