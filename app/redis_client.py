@@ -69,7 +69,7 @@ class HeldScript:
     with the pool's settings, and closes when the thread ends. Anything unusual goes to the full client:
     a script Redis does not know (after a restart: loaded, then run) and a dropped, timed-out or
     read-only connection (a failover: the client's retries find the new primary, and the held
-    connection reconnects through the same pool on its next call). A retried heartbeat carries the same
+    connection reconnects there on its next call). A retried heartbeat carries the same
     seq, so heartbeat.lua refuses it if the first attempt did reach Redis.
     """
 
