@@ -36,12 +36,11 @@ it reads from /proc the CPU time the gunicorn processes and Redis spent per answ
 the server's work (wrk's own cost grows with the request it builds). It prints the median of the rounds'
 ratios, and each endpoint's least disturbed round (lowest CPU per request, highest req/s).
 
-Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the detail and the earlier runs). Ten rounds of 3 s,
-the code before and after the held script connection and the leaner body reading, run back to back: in the
-least disturbed rounds heartbeat/floor by the workers' CPU 0.78 before and 0.90 after (0.72 and 0.84 with
-Redis's CPU; 0.78 and 0.91 by req/s); the medians of the rounds' ratios swing between runs of the same
-code by more than that (0.65-0.83 after). /me/ping (bench_accounts.py) 0.58 before and 0.72 after by CPU.
-0.0000 rows written per heartbeat in every run.
+Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the table and the earlier runs). Ten rounds of 3 s,
+the code before the held script connection and the leaner body reading once and after it four times:
+heartbeat/floor by the workers' CPU per request 0.70 before (least disturbed rounds 0.78), 0.65-0.83 after
+(least disturbed 0.75-0.93); the rounds of one run swing from 0.5 to 1.1, so the bench cannot resolve a few
+percent. /me/ping (bench_accounts.py) 0.58 before and 0.72 after by CPU. 0.0000 rows written per heartbeat.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis
