@@ -37,7 +37,8 @@ the server's work (wrk's own cost grows with the request it builds). It prints t
 ratios, and each endpoint's least disturbed round (lowest CPU per request, highest req/s).
 
 Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the table and the earlier runs). Ten rounds of 3 s,
-the code before the held script connection and the leaner body reading once and after it four times:
+the code before the held script connection and the leaner body reading once and after it four times
+(and once 2 rounds of 2 s):
 heartbeat/floor by the workers' CPU per request 0.70 before (least disturbed rounds 0.78), 0.65-0.83 after
 (least disturbed 0.75-0.93); the rounds of one run swing from 0.5 to 1.1, so the bench cannot resolve a few
 percent. /me/ping (bench_accounts.py) 0.58 before and 0.72 after by CPU. 0.0000 rows written per heartbeat.
