@@ -37,8 +37,10 @@ def _pay_by_qr(page):
 
 
 def _status(version=1):
-    row = Invoice.get_or_none(Invoice.version == version)
-    return row.status if row else None
+    # Read to the end: a LIMIT 1 cursor left open keeps SQLite's read snapshot, and this thread's next write
+    # (a staff account, say) is then refused at once as "database is locked" if the server wrote meanwhile.
+    rows = list(Invoice.select(Invoice.status).where(Invoice.version == version).tuples())
+    return rows[0][0] if rows else None
 
 
 def test_apply_now_then_the_pdf_opens(app, live_server, page, registered, catalogue, drain, shots, engine):
