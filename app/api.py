@@ -93,21 +93,24 @@ def json_body():
     """The request's JSON object, or a clear 4xx."""
     if not request.is_json:
         raise ApiError("请以 JSON 格式提交（Content-Type: application/json）", status=415)
-    return load_json(request.get_data(as_text=True))
+    return load_json(body_text())
 
 
 def body_text():
-    """The request body as text. A body of declared length is read straight from the WSGI stream (the
-    heartbeat's path: werkzeug's stream wrappers cost several times the read), within the same limit
-    request.get_data keeps; any other body goes through request.get_data."""
+    """The request body as text. A body of declared length is read straight from the WSGI stream
+    (werkzeug's stream wrappers cost several times the read), within the same limit request.get_data
+    keeps, and left where request.get_data finds it; any other body goes through request.get_data."""
     environ = request.environ
     length = environ.get("CONTENT_LENGTH") or ""
-    if not (length.isascii() and length.isdigit()) or environ.get("HTTP_TRANSFER_ENCODING"):
+    if (not (length.isascii() and length.isdigit()) or environ.get("HTTP_TRANSFER_ENCODING")
+            or getattr(request, "_cached_data", None) is not None):
         return request.get_data(as_text=True)
     limit = request.max_content_length
     if limit is not None and int(length) > limit:
         raise RequestEntityTooLarge()
-    return environ["wsgi.input"].read(int(length)).decode("utf-8", "replace")
+    raw = environ["wsgi.input"].read(int(length))
+    request._cached_data = raw  # werkzeug's own cache: a later request.get_data answers the same body
+    return raw.decode("utf-8", "replace")
 
 
 def load_json(text):
