@@ -60,6 +60,14 @@ def get_redis():
     return current_app.extensions["redis"]
 
 
+def app_script(name, source):
+    """The app's HeldScript of this Lua source, made once per app under `name` and kept with it."""
+    scripts = current_app.extensions.setdefault("held_scripts", {})
+    if name not in scripts:
+        scripts[name] = HeldScript(get_redis(), source)
+    return scripts[name]
+
+
 class HeldScript:
     """A Lua script run with EVALSHA on a connection that each thread keeps: the learning hot path.
 

@@ -10,11 +10,11 @@ never hides a committed change.
 import json
 
 import redis
-from flask import current_app, session
+from flask import session
 
 from app.accounts.policy import PROFILE_PREFIX, PROFILE_STALE, PROFILE_TTL, token_key
 from app.errors import ApiError
-from app.redis_client import HeldScript, get_redis
+from app.redis_client import app_script, get_redis
 from app.security import bearer_token
 
 FILL_ATTEMPTS = 3
@@ -58,20 +58,13 @@ def _fill(r, uid):
     return _entry(user) if user is not None else None
 
 
-def _token_script(r):
-    scripts = current_app.extensions.setdefault("account_scripts", {})
-    if "token_profile" not in scripts:
-        scripts["token_profile"] = HeldScript(r, TOKEN_PROFILE_LUA)
-    return scripts["token_profile"]
-
-
 def my_profile():
     """The signed-in, active account's profile (masked), or a 401 like every other signed-in endpoint."""
     r = get_redis()
     token = bearer_token()
     if token:
-        found = _token_script(r)(keys=[token_key(token)], args=[PROFILE_PREFIX]) or [None, None]
-        ref, raw = found
+        lookup = app_script("accounts:token_profile", TOKEN_PROFILE_LUA)
+        ref, raw = lookup(keys=[token_key(token)], args=[PROFILE_PREFIX]) or [None, None]
         uid, _, version = (ref or "").partition(":")
     else:
         uid, version = session.get("uid"), session.get("ver")

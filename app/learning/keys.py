@@ -5,7 +5,7 @@ import time
 
 from flask import current_app
 
-from app.redis_client import HeldScript, get_redis
+from app.redis_client import app_script
 
 EVENTS_KEY = "learn:events"
 DIRTY_KEY = "learn:dirty"
@@ -37,10 +37,7 @@ def raw_redis():
 def script(name, source):
     """A Lua script registered once per app, run with EVALSHA on a connection each thread keeps (loaded
     again after a Redis restart)."""
-    scripts = current_app.extensions.setdefault("learning_scripts", {})
-    if name not in scripts:
-        scripts[name] = HeldScript(get_redis(), source)
-    return scripts[name]
+    return app_script(f"learning:{name}", source)
 
 
 def now_ms():
