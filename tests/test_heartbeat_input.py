@@ -10,8 +10,9 @@ import json
 
 import pytest
 
-from app.api import parse_model
+from app.api import ok, parse_model
 from app.errors import ApiError
+from app.learning import playback
 from app.learning.schemas import HeartbeatIn
 from tests.learning_fixtures import Player, covered, make_learner, make_plan, session_state
 
@@ -141,3 +142,27 @@ def test_a_stranger_with_a_bad_body_hears_401(app, plan, learner, player):
     assert (status, answer["code"]) == (401, "unauthorized")
     assert session_state(player.session_id)["last_seq"] == "0"
     assert covered(learner, plan.chapter) == 0
+
+
+@pytest.mark.parametrize("credited", [0.0, 0.001, 4.999, 5.0, 15.0, 70.2, 99999.999])
+def test_the_plain_answer_is_byte_for_byte_what_ok_encodes(app, credited):
+    """The usual answers are formatted directly (playback.plain_answer): the same text as ok()'s envelope."""
+    for status, reason, complete in (("ok", None, False), ("ok", "too_fast", True), ("rejected", "replay", False),
+                                     ("ok", "beyond_duration", False), ("rejected", "stale_session", False)):
+        answer = {"status": status, "credited_seconds": credited, "watched_seconds": 1234, "reason": reason,
+                  "complete": complete}
+        with app.test_request_context():
+            response, code = ok(answer)
+            assert playback.plain_answer(answer) == response.get_data(as_text=True), answer
+    asking = {**answer, "question": {"id": 1}}
+    assert playback.plain_answer(asking) is None  # any other answer goes through ok()
+    assert playback.plain_answer({**answer, "credited_seconds": 5}) is None
+
+
+def test_a_heartbeats_answer_is_the_envelope_with_its_media_type(app, plan, learner, player):
+    resp = learner.client.post("/api/v1/learning/heartbeat", json=good(player),
+                               headers={"Authorization": f"Bearer {learner.token}"})
+    assert (resp.status_code, resp.mimetype) == (200, "application/json")
+    assert resp.get_json() == {"code": "ok", "message": "ok", "data": {
+        "status": "ok", "credited_seconds": 5.0, "watched_seconds": 5, "reason": None, "complete": False}}
+    assert resp.headers["Content-Security-Policy"]  # the same security headers as every answer

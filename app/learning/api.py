@@ -1,5 +1,7 @@
 """Catalogue, "my training" and learning API under /api/v1 (the H5 player and the mini-program use it)."""
 
+from flask import current_app
+
 from app.accounts.policy import current_user, heartbeat_identity, require_user_id
 from app.api import ApiBlueprint, body_text, load_json, ok, parse_model
 from app.errors import ApiError
@@ -107,7 +109,9 @@ def heartbeat():
     except ApiError:
         require_user_id()  # a caller who is not logged in hears that first, as on every other endpoint
         raise
-    return ok(playback.heartbeat(identity, data))
+    answer = playback.heartbeat(identity, data)
+    text = playback.plain_answer(answer)
+    return ok(answer) if text is None else current_app.response_class(text, mimetype="application/json")
 
 
 @bp.endpoint("/learning/sessions/<session_id>/answer", methods=["POST"], body=AnswerIn, response=AnswerOut)
