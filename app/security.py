@@ -4,25 +4,56 @@ import secrets
 
 from flask import current_app, request, session
 from flask.sessions import SessionInterface, SessionMixin
-from werkzeug.datastructures import CallbackDict
 
 from app.errors import ApiError
 
 SESSION_PREFIX = "sess:"
 
 
-class RedisSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, sid=None):
-        def on_update(_):
-            self.modified = True
+class RedisSession(SessionMixin):
+    """A browser session's data, read from Redis the first time the request uses it: a request that never
+    looks (a heartbeat, whose script in Redis reads the session itself) costs no round trip for it."""
 
-        super().__init__(initial, on_update)
+    def __init__(self, initial=None, sid=None, load=None):
+        self._data = None if load is not None else dict(initial or {})
+        self._load = load
         self.sid = sid
         self.modified = False
         self.discarded_sid = None
 
+    @property
+    def loaded(self):
+        return self._data is not None
+
+    def _items(self):
+        if self._data is None:
+            raw, self._load = self._load(), None
+            if raw is None:
+                self.sid, self._data = None, {}  # expired or never ours: an id the client chose is never adopted
+            else:
+                self._data = json.loads(raw)
+        return self._data
+
+    def __getitem__(self, key):
+        return self._items()[key]
+
+    def __setitem__(self, key, value):
+        self._items()[key] = value
+        self.modified = True
+
+    def __delitem__(self, key):
+        del self._items()[key]
+        self.modified = True
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def __len__(self):
+        return len(self._items())
+
     def regenerate(self):
         """New id for the same data: called at login against session fixation."""
+        self._items()
         self.discarded_sid, self.sid = self.sid, None
         self.modified = True
 
@@ -33,9 +64,7 @@ class RedisSessionInterface(SessionInterface):
     def open_session(self, app, request):
         sid = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
         if sid and len(sid) < 100:
-            raw = app.extensions["redis"].get(SESSION_PREFIX + sid)
-            if raw is not None:
-                return RedisSession(json.loads(raw), sid=sid)
+            return RedisSession(sid=sid, load=lambda: app.extensions["redis"].get(SESSION_PREFIX + sid))
         return RedisSession()
 
     def save_session(self, app, sess, response):
@@ -43,6 +72,8 @@ class RedisSessionInterface(SessionInterface):
         name = app.config["SESSION_COOKIE_NAME"]
         if sess.discarded_sid:
             r.delete(SESSION_PREFIX + sess.discarded_sid)
+        if not sess.loaded:
+            return  # neither read nor changed by this request
         if not sess:
             if sess.sid:
                 r.delete(SESSION_PREFIX + sess.sid)

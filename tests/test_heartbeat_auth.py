@@ -136,22 +136,79 @@ def test_a_bad_body_from_a_stranger_is_a_401_first(app, clock, plan, learner):
     assert (status, body["code"]) == (401, "unauthorized")
 
 
-def test_the_h5_session_cookie_is_checked_the_same_way(app, clock, plan, learner):
+def browser_of(app, learner):
     browser = app.test_client()
     login = browser.post("/api/v1/auth/login", json={"username": learner.username, "password": PASSWORD})
     assert login.status_code == 200
+    return browser
+
+
+def browser_beat(browser, player, seq, position):
+    payload = {"session_id": player.session_id, "chapter_id": player.chapter.id, "seq": seq, "position": position,
+               "playing": True}
+    resp = browser.post("/api/v1/learning/heartbeat", json=payload)
+    return resp.status_code, resp.get_json()
+
+
+def test_the_h5_session_cookie_is_checked_the_same_way(app, clock, plan, learner):
+    browser = browser_of(app, learner)
     player = Player(learner, clock, plan.chapter)
     player.start()
     forget_worker_memory()
     clock.advance(5)
-    payload = {"session_id": player.session_id, "chapter_id": plan.chapter.id, "seq": 1, "position": 5,
-               "playing": True}
-    resp = browser.post("/api/v1/learning/heartbeat", json=payload)
-    assert (resp.status_code, resp.get_json()["data"]["credited_seconds"]) == (200, 5.0)
+    status, body = browser_beat(browser, player, 1, 5)
+    assert (status, body["data"]["credited_seconds"]) == (200, 5.0)
     User.update(session_version=User.session_version + 1).where(User.id == learner.user.id).execute()
     policy.forget_session_version(learner.user.id)
     forget_worker_memory()
     clock.advance(5)
-    resp = browser.post("/api/v1/learning/heartbeat", json={**payload, "seq": 2, "position": 10})
-    assert (resp.status_code, resp.get_json()["code"]) == (401, "unauthorized")
+    status, body = browser_beat(browser, player, 2, 10)
+    assert (status, body["code"]) == (401, "unauthorized")
     assert covered(learner, plan.chapter) == 5
+
+
+def test_an_h5_heartbeat_is_one_round_trip_the_session_read_in_the_script(app, clock, plan, learner, commands):
+    """The browser session is not read before the view: heartbeat.lua reads it with the account's version."""
+    browser = browser_of(app, learner)
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    assert browser_beat(browser, player, 1, 0)[0] == 200  # the script is loaded in Redis
+    forget_worker_memory()
+    del commands[:]
+    clock.advance(5)
+    status, body = browser_beat(browser, player, 2, 5)
+    assert (status, body["data"]["status"], body["data"]["credited_seconds"]) == (200, "ok", 5.0)
+    assert commands == ["EVALSHA"]
+    del commands[:]
+    clock.advance(1)
+    assert browser_beat(browser, player, 3, 6)[1]["data"]["credited_seconds"] == 1.0  # remembered: the same
+    assert commands == ["EVALSHA"]
+    assert covered(learner, plan.chapter) == 6
+
+
+def test_an_h5_heartbeat_after_logout_earns_nothing(app, clock, plan, learner):
+    browser = browser_of(app, learner)
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    clock.advance(5)
+    assert browser_beat(browser, player, 1, 5)[1]["data"]["credited_seconds"] == 5.0
+    csrf = browser.get("/api/v1/auth/csrf").get_json()["data"]["csrf_token"]
+    assert browser.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
+    forget_worker_memory()
+    clock.advance(5)
+    status, body = browser_beat(browser, player, 2, 10)
+    assert (status, body["code"]) == (401, "unauthorized")
+    assert covered(learner, plan.chapter) == 5
+
+
+def test_an_h5_session_of_someone_not_logged_in_earns_nothing(app, clock, plan, learner):
+    """A session that holds no login (only a CSRF token, say) is refused by the script as by the view."""
+    browser = app.test_client()
+    assert browser.get("/api/v1/auth/csrf").status_code == 200  # a session with a CSRF token, no login
+    player = Player(learner, clock, plan.chapter)
+    player.start()
+    forget_worker_memory()
+    clock.advance(5)
+    status, body = browser_beat(browser, player, 1, 5)
+    assert (status, body["code"]) == (401, "unauthorized")
+    assert covered(learner, plan.chapter) == 0

@@ -1,5 +1,6 @@
 """CSRF, cookies, headers, roles and ownership, production refusal."""
 import datetime
+import json
 
 import pytest
 
@@ -143,3 +144,39 @@ def test_production_refuses_the_sms_outbox():
     with pytest.raises(RuntimeError, match="SMS_PROVIDER"):
         create_app({"APP_ENV": "production", "SECRET_KEY": "x" * 40, "PII_KEYS": "k:" + "A" * 44,
                     "DATABASE_URL": "postgresql://db/app", "SESSION_COOKIE_SECURE": True})
+
+
+def test_a_request_that_does_not_use_the_session_does_not_read_it(client, registered, app, monkeypatch):
+    """The browser session is read from Redis when a request first uses it (app/security.py RedisSession)."""
+    from app.redis_client import get_redis
+
+    client.post("/api/v1/auth/login", json={"username": registered["mobile"], "password": "Secret123"})
+    connection_class, sent = get_redis().connection_pool.connection_class, []
+    real = connection_class.send_packed_command
+
+    def recording(self, command, check_health=True):
+        packed = b"".join(part if isinstance(part, bytes) else part.encode()
+                          for part in ([command] if isinstance(command, (bytes, str)) else command))
+        sent.append(packed.split(b"\r\n")[4].decode())  # *<n> $<len> NAME $<len> KEY
+        return real(self, command, check_health)
+
+    monkeypatch.setattr(connection_class, "send_packed_command", recording)
+    with app.app_context():
+        assert client.get("/api/v1/ping").status_code == 200
+        assert not [key for key in sent if key.startswith("sess:")]
+        resp = client.get("/api/v1/me")
+    assert (resp.status_code, resp.get_json()["data"]["mobile"]) == (200, "138****0001")
+    assert [key for key in sent if key.startswith("sess:")] == ["sess:" + client.get_cookie("ce_sid").value]
+
+
+def test_a_session_id_the_client_chose_is_never_adopted(client, app):
+    from app.redis_client import get_redis
+
+    client.set_cookie("ce_sid", "chosen-by-the-client")
+    resp = client.get("/api/v1/auth/csrf")
+    assert resp.status_code == 200
+    sid = client.get_cookie("ce_sid").value
+    assert sid != "chosen-by-the-client"
+    with app.app_context():
+        assert get_redis().exists("sess:chosen-by-the-client") == 0
+        assert json.loads(get_redis().get("sess:" + sid)) == {"csrf": resp.get_json()["data"]["csrf_token"]}

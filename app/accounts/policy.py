@@ -12,7 +12,7 @@ from flask import current_app, g, redirect, request, session, url_for
 from app.accounts import throttle
 from app.errors import ApiError
 from app.redis_client import get_redis
-from app.security import bearer_token
+from app.security import SESSION_PREFIX, bearer_token
 
 TOKEN_PREFIX = "tok:"
 # Called with the user after every session login (e.g. binding a WeChat identity met before login).
@@ -160,10 +160,11 @@ def current_user_id():
 def heartbeat_identity():
     """The heartbeat's learner as far as this worker knows without Redis (current_user_id's rules).
 
-    Returns (uid, token key, version): (uid, "", "") when this worker checked the learner within
-    RECENT_SECONDS; ("", token key, "") or (uid, "", version) when heartbeat.lua is to check the
-    credentials in the heartbeat's own round trip; 401 when the request carries none (or ones this worker
-    knows to be refused).
+    Returns (uid, credential key, version): (uid, "", "") when this worker checked the learner within
+    RECENT_SECONDS; ("", key of the bearer token or of the browser session, "") or (uid, "", version)
+    when heartbeat.lua is to check the credentials in the heartbeat's own round trip (a browser session
+    this request has not read is read there, not here); 401 when the request carries none (or ones this
+    worker knows to be refused).
     """
     if "user" in g:
         if g.user is None:
@@ -171,14 +172,15 @@ def heartbeat_identity():
         return g.user.id, "", ""
     now = time.monotonic()
     token = _bearer()
-    if token:
-        key = token_key(token)
+    browser = session._get_current_object()
+    if token or (browser.sid and not browser.loaded):
+        key = token_key(token) if token else SESSION_PREFIX + browser.sid
         ref = _remembered(_recent_tokens, key, now)
         if ref is UNKNOWN:
             return "", key, ""
         uid, _, version = ref.partition(":")
     else:
-        uid, version = session.get("uid"), session.get("ver")
+        uid, version = browser.get("uid"), browser.get("ver")
     if not uid:
         raise ApiError("请先登录", status=401)
     known = _remembered(_recent_versions, str(uid), now)

@@ -3,8 +3,8 @@
 -- No KEYS: the keys are named here from the uid (a bearer token's uid is known only once its key is read),
 -- as app/learning/keys.py names them.
 -- ARGV: 1 now_ms, 2 session id, 3 uid ('' with a token key), 4 chapter id, 5 seq, 6 position_ms,
---       7 playing (0/1), 8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 bearer token's key
---       ('' with a uid), 12 heartbeat interval ms, 13 ttl of the per-chapter keys (s), 14 detailed records
+--       7 playing (0/1), 8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 the key of the bearer
+--       token or of the browser session ('' with a uid), 12 heartbeat interval ms, 13 ttl of the per-chapter keys (s), 14 detailed records
 --       per learner and window, 15 window (s), 16 the session version to check ('' when the caller has
 --       checked the uid)
 -- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms, uid,
@@ -31,13 +31,22 @@
 local now = tonumber(ARGV[1])
 local sid, uid, chapter = ARGV[2], ARGV[3], ARGV[4]
 
--- Who is asking (policy.current_user_id's rules): a bearer token names "uid:version"; the version must be the
--- account's current one (uver:<uid>, "off" for a disabled account, never equal to a version).
+-- Who is asking (policy.current_user_id's rules): a bearer token names "uid:version", a browser session
+-- (sess:<id>) holds JSON with the uid and version of its login; the version must be the account's current
+-- one (uver:<uid>, "off" for a disabled account, never equal to a version).
 local version = ARGV[16]
 if ARGV[11] ~= '' then
   local ref = redis.call('GET', ARGV[11])
   if not ref then return {'unauthorized'} end
-  uid, version = string.match(ref, '^(%d+):(.*)$')
+  if string.sub(ARGV[11], 1, 5) == 'sess:' then
+    local ok, data = pcall(cjson.decode, ref)
+    if not ok or type(data) ~= 'table' or type(data.uid) ~= 'number' or type(data.ver) ~= 'number' then
+      return {'unauthorized'}
+    end
+    uid, version = string.format('%d', data.uid), string.format('%d', data.ver)
+  else
+    uid, version = string.match(ref, '^(%d+):(.*)$')
+  end
   if not uid or version == '' then return {'unauthorized'} end
 end
 if version ~= '' then

@@ -147,23 +147,24 @@ def covered_seconds(uid, chapter_id):
     return raw_redis().bitcount(keys(uid, chapter_id)["coverage"])
 
 
-def heartbeat_call(uid, data, now, token_key="", version=""):
+def heartbeat_call(uid, data, now, credential_key="", version=""):
     """The keys and arguments of heartbeat.lua for one heartbeat: of learner `uid`, checked by the caller, or
-    of the learner heartbeat.lua finds behind `token_key` (uid "") or checks against `version`."""
+    of the learner heartbeat.lua finds behind `credential_key` (a bearer token's or a browser session's; uid "")
+    or checks against `version`."""
     cfg = current_app.config
     return ([], [now, data.session_id, uid, data.chapter_id, data.seq, int(data.position * 1000),
                  1 if data.playing else 0, cfg["LEARNING_TOLERANCE_MS"], cfg["LEARNING_MAX_GAP_SECONDS"] * 1000,
-                 cfg["LEARNING_COMPLETE_TOLERANCE"], token_key, cfg["LEARNING_HEARTBEAT_SECONDS"] * 1000, KEY_TTL,
+                 cfg["LEARNING_COMPLETE_TOLERANCE"], credential_key, cfg["LEARNING_HEARTBEAT_SECONDS"] * 1000, KEY_TTL,
                  cfg["LEARNING_EVENTS_PER_LEARNER"], cfg["LEARNING_EVENTS_WINDOW_SECONDS"], version])
 
 
 def heartbeat(identity, data, now_ms=None):
     """Credit one heartbeat (one Lua call, which also checks the credentials when this worker has not lately:
     `identity` is policy.heartbeat_identity()'s). Returns what the player needs to know."""
-    uid, token_key, version = identity
+    uid, credential_key, version = identity
     now = now_ms if now_ms is not None else clock_ms()
     lua = script("heartbeat", LUA)
-    reply = lua(*heartbeat_call(uid, data, now, token_key, version))
+    reply = lua(*heartbeat_call(uid, data, now, credential_key, version))
     if reply[0] == "version_unknown":  # the account's version is not cached: read it, then ask again
         uid, version = int(reply[1]), reply[2]
         if policy.session_version_of(uid) != version:
@@ -174,7 +175,7 @@ def heartbeat(identity, data, now_ms=None):
     status, credit, covered, newly, reason, qid, at, uid, checked = reply
     uid = int(uid)
     if checked:  # heartbeat.lua checked the credentials: this worker remembers them for a few seconds
-        policy.remember_identity(uid, checked, token_key)
+        policy.remember_identity(uid, checked, credential_key)
     answer = {"status": status, "credited_seconds": round(int(credit) / 1000, 3), "watched_seconds": int(covered),
               "reason": reason or None, "complete": bool(int(newly))}
     if int(newly):
