@@ -61,7 +61,9 @@ sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_a
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
-GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", "2", "--threads", "4"]
+# The server's shape: 2 workers x 4 threads unless BENCH_WORKERS / BENCH_THREADS say otherwise.
+GUNICORN_ARGS = ["--worker-class", "gthread", "--workers", os.environ.get("BENCH_WORKERS", "2"),
+                 "--threads", os.environ.get("BENCH_THREADS", "4")]
 ARGON2_VARS = ("ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM")
 PASSWORD = "Bench2026pass"
 WRK_TIMEOUT = "10s"  # a slow answer is measured as latency, not counted as a socket error

@@ -6,7 +6,8 @@ floor) with wrk:
 
   GET  /api/v1/ping                the bare JSON answer: the baseline
   POST /api/v1/bench/floor         the floor: ping plus one trivial EVALSHA, made as the heartbeat makes its own
-  POST /api/v1/learning/heartbeat  bearer token (cached per worker for 3 s), one Lua call in Redis
+  POST /api/v1/learning/heartbeat  bearer token, or with --cookie the H5 session cookie (either remembered per worker
+                                   for 3 s, else checked by the script), one Lua call in Redis
 
 and prints, for each, the median requests/s, p50 and p99 latency over interleaved rounds, the
 heartbeat's throughput as a fraction of ping's in the same round, and the database work per
@@ -52,7 +53,7 @@ parameters (logins are set-up here, not measured).
 Run from the project root:
 
     .venv/bin/python bench/bench_heartbeats.py [--rounds 10] [--duration 3] [--connections 16] [--learners 64]
-                                               [--shared] [--json PATH]
+                                               [--shared] [--cookie] [--json PATH]
 
 It needs `wrk` on the PATH. The exit status is 1 when a run had non-2xx answers or socket errors,
 or when a heartbeat wrote to the database.
@@ -67,6 +68,7 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import bench_accounts as ba  # the server, database and wrk helpers (bench/ is on sys.path when run)
@@ -107,7 +109,7 @@ function init(args)
   for k, s in ipairs(sessions) do
     if (k - 1) %% threads == (thread_id or 0) then
       s.seq = %(seq0)d
-      s.headers = {["Authorization"] = "Bearer " .. s.token, ["Content-Type"] = "application/json"}
+      s.headers = {[s.header] = s.value, ["Content-Type"] = "application/json"}
       table.insert(mine, s)
     end
   end
@@ -162,29 +164,46 @@ def prepare_database(db_url, redis_url, learners):
     return mobiles, chapter.id
 
 
-def start_sessions(base_url, mobiles, chapter_id):
-    """Log each learner in (bearer token, as the mini-program) and start a playback session."""
+def browser_login(base_url, mobile):
+    """Log in as the H5 pages do: the session cookie, and the CSRF token its API calls send."""
+    request = urllib.request.Request(base_url + "/api/v1/auth/login", method="POST",
+                                     data=json.dumps({"username": mobile, "password": PASSWORD}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with ba.HTTP.open(request, timeout=30) as resp:
+        cookie = resp.headers["Set-Cookie"].split(";", 1)[0]
+    csrf = ba.http_json("GET", base_url + "/api/v1/auth/csrf", headers={"Cookie": cookie})["data"]["csrf_token"]
+    return {"Cookie": cookie}, {"Cookie": cookie, "X-CSRF-Token": csrf}
+
+
+def start_sessions(base_url, mobiles, chapter_id, cookie=False):
+    """Log each learner in (a bearer token, as the mini-program, or with `cookie` the H5 session cookie) and
+    start a playback session; each session carries the header its heartbeats send."""
     sessions = []
     for mobile in mobiles:
-        login = ba.http_json("POST", base_url + "/api/v1/auth/login?token=1",
-                             {"username": mobile, "password": PASSWORD})
-        token = login["data"]["token"]
+        if cookie:
+            credential, api_headers = browser_login(base_url, mobile)
+        else:
+            login = ba.http_json("POST", base_url + "/api/v1/auth/login?token=1",
+                                 {"username": mobile, "password": PASSWORD})
+            credential = api_headers = {"Authorization": f"Bearer {login['data']['token']}"}
         started = ba.http_json("POST", f"{base_url}/api/v1/learning/chapters/{chapter_id}/sessions",
-                               {"device": "bench"}, headers={"Authorization": f"Bearer {token}"})
-        sessions.append({"token": token, "sid": started["data"]["session_id"], "chapter": chapter_id,
+                               {"device": "bench"}, headers=api_headers)
+        (name, value), = credential.items()
+        sessions.append({"header": name, "value": value, "sid": started["data"]["session_id"], "chapter": chapter_id,
                          "t0": int(time.time())})
     # One heartbeat by hand: the endpoint answers as expected before the load starts.
     first = sessions[0]
     answer = ba.http_json("POST", base_url + HEARTBEAT_PATH,
                           {"session_id": first["sid"], "chapter_id": chapter_id, "seq": 1, "position": 0,
-                           "playing": True, "event": "play"}, headers={"Authorization": f"Bearer {first['token']}"})
+                           "playing": True, "event": "play"}, headers={first["header"]: first["value"]})
     if answer.get("code") != "ok" or answer["data"]["status"] != "ok":
         raise RuntimeError(f"heartbeat answered {answer!r}")
     return sessions
 
 
 def heartbeat_script(workdir, sessions, threads, run_no):
-    specs = "\n".join(f"  {{token = {ba.lua_string(s['token'])}, sid = {ba.lua_string(s['sid'])}, "
+    specs = "\n".join(f"  {{header = {ba.lua_string(s['header'])}, value = {ba.lua_string(s['value'])}, "
+                      f"sid = {ba.lua_string(s['sid'])}, "
                       f"chapter = {s['chapter']}, t0 = {s['t0']}}}," for s in sessions)
     path = workdir / f"heartbeat-{run_no}.lua"
     path.write_text(HEARTBEAT_LUA % {"sessions": specs, "threads": threads, "seq0": run_no * SEQ_PER_RUN,
@@ -309,6 +328,8 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--learners", type=int, default=64, help="learners, one session each (default 64)")
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded seconds per endpoint first (default 1)")
+    parser.add_argument("--cookie", action="store_true",
+                        help="heartbeats with the H5 session cookie (default: a bearer token, as the mini-program)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     opts = parser.parse_args()
     if opts.rounds < 1 or opts.duration < 1 or opts.learners < 1:
@@ -335,7 +356,7 @@ def main():
                "REDIS_URL": redis_url}
         log_path = workdir / "gunicorn.log"
         with ba.gunicorn_server(env, log_path, "floor_wsgi:app") as base_url:
-            sessions = start_sessions(base_url, mobiles, chapter_id)
+            sessions = start_sessions(base_url, mobiles, chapter_id, opts.cookie)
             print(f"server : gunicorn {' '.join(ba.GUNICORN_ARGS)} wsgi:app  (APP_ENV=development, PostgreSQL, "
                   f"Redis; no clock, no worker)")
             print(f"load   : wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s --latency, "
