@@ -37,12 +37,11 @@ it reads from /proc the CPU time the gunicorn processes and Redis spent per answ
 the server's work (wrk's own cost grows with the request it builds). It prints the median of the rounds'
 ratios, and each endpoint's least disturbed round (lowest CPU per request, highest req/s).
 
-Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the table and the earlier runs). Ten rounds of 3 s,
-the code before the held script connection and the leaner body reading once and after it four times
-(and once 2 rounds of 2 s):
-heartbeat/floor by the workers' CPU per request 0.70 before (least disturbed rounds 0.78), 0.65-0.83 after
-(least disturbed 0.75-0.93); the rounds of one run swing from 0.5 to 1.1, so the bench cannot resolve a few
-percent. /me/ping (bench_accounts.py) 0.58 before and 0.72 after by CPU. 0.0000 rows written per heartbeat.
+Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the tables and the earlier runs). On a quiet machine,
+six rounds of 3 s: heartbeat/floor by the workers' CPU per request 0.85 with bearer tokens (the floor
+~275 us, a heartbeat ~328 us) and 0.89 with the H5 cookie (311 us; 0.71 before the session was read in
+the script's round trip). Heartbeat p99 at most 0.9 of ping's. 0.0000 rows written per heartbeat.
+/me/ping (bench_accounts.py) 0.72 by CPU.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis
@@ -170,7 +169,8 @@ def browser_login(base_url, mobile):
                                      data=json.dumps({"username": mobile, "password": PASSWORD}).encode(),
                                      headers={"Content-Type": "application/json"})
     with ba.HTTP.open(request, timeout=30) as resp:
-        cookie = resp.headers["Set-Cookie"].split(";", 1)[0]
+        pairs = dict(line.split(";", 1)[0].split("=", 1) for line in resp.headers.get_all("Set-Cookie"))
+    cookie = "; ".join(f"{name}={value}" for name, value in pairs.items())  # the session's and the device's
     csrf = ba.http_json("GET", base_url + "/api/v1/auth/csrf", headers={"Cookie": cookie})["data"]["csrf_token"]
     return {"Cookie": cookie}, {"Cookie": cookie, "X-CSRF-Token": csrf}
 
