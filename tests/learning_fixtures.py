@@ -1,4 +1,5 @@
-"""Shared set-up for the learning tests: a plan a learner owns, a virtual server clock, a player.
+"""Shared set-up for the learning tests: a plan a learner owns, a virtual server clock, a player, and
+the fixtures and helpers of the cheating-attack tests (test_learning_attacks_*.py).
 
 The server credits on its own clock (`now_ms()` in app/learning/keys.py). `virtual_clock`
 (the `clock` fixture of the learning test modules) replaces that module's `time` with a clock that
@@ -9,6 +10,8 @@ import datetime
 import json
 import time
 from types import SimpleNamespace
+
+import pytest
 
 from app.accounts import rules, service
 from app.db import utcnow
@@ -223,3 +226,34 @@ class Player:
             if data["status"] == "ask" and answer:
                 answers.append(self.answer_honestly(data["question"], resume=playing))
         return answers
+
+
+# ---- the cheating-attack tests (test_learning_attacks_*.py) ----------------------------------------
+
+LONG = 3600
+
+
+@pytest.fixture(name="plan")
+def attack_plan_fixture(app):
+    """One course: a one-hour chapter and a one-minute chapter."""
+    return make_plan(courses=((LONG, 60),))
+
+
+@pytest.fixture(name="learner")
+def attack_learner_fixture(app, plan):
+    return make_learner(app, plan)
+
+
+@pytest.fixture(name="prompts_every_10s")
+def prompts_every_10s_fixture(app):
+    app.config.update(LEARNING_PROMPT_MIN_SECONDS=10, LEARNING_PROMPT_MAX_SECONDS=10)
+
+
+def report(name, earned, real):
+    print(f"\nATTACK {name}: earned {earned} s of coverage in {real:.2f} s of real time")
+
+
+def bits(learner, chapter, start, end):
+    """Which seconds in [start, end) are credited."""
+    key = f"learn:cov:{learner.user.id}:{chapter.id}"
+    return [s for s in range(start, end) if get_redis().getbit(key, s)]

@@ -19,43 +19,19 @@ from app.learning.keys import script as learning_script
 from app.learning.models import ChapterProgress, LearningEvent, Question
 from app.learning.schemas import HeartbeatIn
 from app.redis_client import get_redis
-from tests.learning_fixtures import (
+from tests.learning_fixtures import (  # noqa: F401  (fixtures: plan, learner, prompts_every_10s)
     Player,
+    attack_learner_fixture,
+    attack_plan_fixture,
+    bits,
     covered,
     make_learner,
-    make_plan,
     make_staff,
+    prompts_every_10s_fixture,
+    report,
     session_state,
 )
 from tests.refund_helpers import buy, manual_refunds_fixture, refund  # noqa: F401  (fixture)
-
-LONG = 3600
-
-
-@pytest.fixture
-def plan(app):
-    """One course: a one-hour chapter and a one-minute chapter."""
-    return make_plan(courses=((LONG, 60),))
-
-
-@pytest.fixture
-def learner(app, plan):
-    return make_learner(app, plan)
-
-
-@pytest.fixture
-def prompts_every_10s(app):
-    app.config.update(LEARNING_PROMPT_MIN_SECONDS=10, LEARNING_PROMPT_MAX_SECONDS=10)
-
-
-def report(name, earned, real):
-    print(f"\nATTACK {name}: earned {earned} s of coverage in {real:.2f} s of real time")
-
-
-def bits(learner, chapter, start, end):
-    """Which seconds in [start, end) are credited."""
-    key = f"learn:cov:{learner.user.id}:{chapter.id}"
-    return [s for s in range(start, end) if get_redis().getbit(key, s)]
 
 
 @pytest.mark.parametrize("rate,step", [(16, 5), (16, 1), (4, 5), (2, 5), (2, 1), (1.5, 5), (1.25, 5), (1.25, 1)])
