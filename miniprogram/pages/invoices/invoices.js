@@ -1,5 +1,5 @@
 // 我的发票: per paid order the invoice state; apply ("apply later"), change the title once (the title form
-// offers my saved titles to pick), open the PDF (view, print or forward from WeChat's document viewer), send it
+// offers my saved titles to pick, and the titles saved in WeChat), open the PDF (view, print or forward from WeChat's document viewer), send it
 // to an e-mail.
 const invoicesApi = require('../../api/invoices')
 const request = require('../../utils/request')
@@ -45,6 +45,29 @@ Page({
     if (!title || !this.data.form) return
     this.setData({'form.titleType': title.title_type, 'form.name': title.name, 'form.taxNo': title.tax_no || '',
       'form.email': title.email || this.data.form.email})
+  },
+
+  /** Fill the form with a title the learner keeps in WeChat (wx.chooseInvoiceTitle); a group order's invoice
+   * goes to a unit, so only a unit's title fits there. */
+  chooseWechatTitle() {
+    const form = this.data.form
+    if (!form) return
+    wx.chooseInvoiceTitle({
+      success: (res) => {
+        if (!this.data.form || this.data.form.orderNo !== form.orderNo) return // closed meanwhile
+        const unit = String(res.type) === '0'
+        if (form.group && !unit) {
+          this.setData({notice: '团体订单的发票只能开给单位，请选择单位抬头'})
+          return
+        }
+        this.setData({notice: '', 'form.titleType': unit ? 'unit' : 'personal', 'form.name': res.title || '',
+          'form.taxNo': unit ? (res.taxNumber || '') : ''})
+      },
+      fail: (res) => {
+        if (/cancel/.test((res && res.errMsg) || '')) return
+        this.setData({notice: '无法读取微信中的发票抬头，请直接填写'})
+      },
+    })
   },
 
   closeForm() {

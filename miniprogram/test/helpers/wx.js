@@ -64,6 +64,8 @@ function makeWx() {
     chooseMessageFile: jest.fn(succeed({tempFiles: [{path: 'wxfile://tmp/list.xlsx', name: 'list.xlsx', size: 9000}]})),
     chooseMedia: jest.fn(succeed({type: 'image', tempFiles: [{tempFilePath: 'wxfile://tmp/proof-1.jpg', size: 90000,
       fileType: 'image'}]})),
+    chooseInvoiceTitle: jest.fn(succeed({type: '0', title: '重庆市示例科技有限公司', taxNumber: '91500000MA5U00000W',
+      companyAddress: '', telephone: '', bankName: '', bankAccount: ''})),
     getFileSystemManager: jest.fn(() => ({readFileSync: jest.fn(() => '')})),
 
     login: jest.fn(succeed({code: 'wx-code-1'})),
