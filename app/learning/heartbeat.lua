@@ -1,12 +1,12 @@
 -- One heartbeat of a playback session, decided in one round trip on the server's clock, the learner's
 -- credentials included.
--- No KEYS: the keys are named here from the uid (a bearer token's uid is known only once its key is read),
+-- No KEYS: the keys are named here from the uid (a credential's uid is known only once its key is read),
 -- as app/learning/keys.py names them.
--- ARGV: 1 now_ms, 2 session id, 3 uid ('' with a token key), 4 chapter id, 5 seq, 6 position_ms,
+-- ARGV: 1 now_ms, 2 session id, 3 uid ('' with a credential key), 4 chapter id, 5 seq, 6 position_ms,
 --       7 playing (0/1), 8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 the key of the bearer
---       token or of the browser session ('' with a uid), 12 heartbeat interval ms, 13 ttl of the per-chapter keys (s), 14 detailed records
---       per learner and window, 15 window (s), 16 the session version to check ('' when the caller has
---       checked the uid)
+--       token or of the browser session ('' with a uid), 12 heartbeat interval ms, 13 ttl of the
+--       per-chapter keys (s), 14 detailed records per learner and window, 15 window (s), 16 the session
+--       version to check ('' when the caller has checked the uid)
 -- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms, uid,
 -- version} (position_ms: with "ask", the position the question opened at; else ''), or
 -- {'unauthorized'}, or {'version_unknown', uid, version} when the account's version is not cached (the
