@@ -46,7 +46,7 @@ from pathlib import Path
 
 import psycopg2
 import redis
-from bench_accounts import fresh_database  # bench/ is on sys.path when run
+from benchkit import fresh_database  # bench/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_group_check.py

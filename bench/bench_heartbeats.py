@@ -70,12 +70,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-import bench_accounts as ba  # the server, database and wrk helpers (bench/ is on sys.path when run)
+import benchkit  # the database, Redis and the server (bench/ is on sys.path when run)
 import cpu_meter
 import pg_stats
 import redis
+import wrk_runs  # wrk runs and the report table
+from wrk_runs import lua_string
 
-ROOT = ba.ROOT
 CHAPTER_SECONDS = 3600
 PASSWORD = "Bench2026pass"
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "ARGON2_PARALLELISM": "1"}
@@ -155,7 +156,7 @@ def prepare_database(db_url, redis_url, learners):
             Question.create(project=project.id, text=f"问题{i + 1}", options=json.dumps(["甲", "乙", "丙", "丁"]),
                             answer=i % 4)
         for i in range(learners):
-            id_number, mobile = ba.bench_identity(i)
+            id_number, mobile = benchkit.bench_identity(i)
             user = service.create_user(name="压测学员", id_number=id_number, mobile=mobile,
                                        gender=rules.id_gender(id_number), password=PASSWORD)
             Enrollment.create(user=user.id, project=project.id, source="grant")
@@ -168,10 +169,10 @@ def browser_login(base_url, mobile):
     request = urllib.request.Request(base_url + "/api/v1/auth/login", method="POST",
                                      data=json.dumps({"username": mobile, "password": PASSWORD}).encode(),
                                      headers={"Content-Type": "application/json"})
-    with ba.HTTP.open(request, timeout=30) as resp:
+    with benchkit.HTTP.open(request, timeout=30) as resp:
         pairs = dict(line.split(";", 1)[0].split("=", 1) for line in resp.headers.get_all("Set-Cookie"))
     cookie = "; ".join(f"{name}={value}" for name, value in pairs.items())  # the session's and the device's
-    csrf = ba.http_json("GET", base_url + "/api/v1/auth/csrf", headers={"Cookie": cookie})["data"]["csrf_token"]
+    csrf = benchkit.http_json("GET", base_url + "/api/v1/auth/csrf", headers={"Cookie": cookie})["data"]["csrf_token"]
     return {"Cookie": cookie}, {"Cookie": cookie, "X-CSRF-Token": csrf}
 
 
@@ -183,27 +184,27 @@ def start_sessions(base_url, mobiles, chapter_id, cookie=False):
         if cookie:
             credential, api_headers = browser_login(base_url, mobile)
         else:
-            login = ba.http_json("POST", base_url + "/api/v1/auth/login?token=1",
-                                 {"username": mobile, "password": PASSWORD})
+            login = benchkit.http_json("POST", base_url + "/api/v1/auth/login?token=1",
+                                       {"username": mobile, "password": PASSWORD})
             credential = api_headers = {"Authorization": f"Bearer {login['data']['token']}"}
-        started = ba.http_json("POST", f"{base_url}/api/v1/learning/chapters/{chapter_id}/sessions",
-                               {"device": "bench"}, headers=api_headers)
+        started = benchkit.http_json("POST", f"{base_url}/api/v1/learning/chapters/{chapter_id}/sessions",
+                                     {"device": "bench"}, headers=api_headers)
         (name, value), = credential.items()
         sessions.append({"header": name, "value": value, "sid": started["data"]["session_id"], "chapter": chapter_id,
                          "t0": int(time.time())})
     # One heartbeat by hand: the endpoint answers as expected before the load starts.
     first = sessions[0]
-    answer = ba.http_json("POST", base_url + HEARTBEAT_PATH,
-                          {"session_id": first["sid"], "chapter_id": chapter_id, "seq": 1, "position": 0,
-                           "playing": True, "event": "play"}, headers={first["header"]: first["value"]})
+    answer = benchkit.http_json("POST", base_url + HEARTBEAT_PATH,
+                                {"session_id": first["sid"], "chapter_id": chapter_id, "seq": 1, "position": 0,
+                                 "playing": True, "event": "play"}, headers={first["header"]: first["value"]})
     if answer.get("code") != "ok" or answer["data"]["status"] != "ok":
         raise RuntimeError(f"heartbeat answered {answer!r}")
     return sessions
 
 
 def heartbeat_script(workdir, sessions, threads, run_no):
-    specs = "\n".join(f"  {{header = {ba.lua_string(s['header'])}, value = {ba.lua_string(s['value'])}, "
-                      f"sid = {ba.lua_string(s['sid'])}, "
+    specs = "\n".join(f"  {{header = {lua_string(s['header'])}, value = {lua_string(s['value'])}, "
+                      f"sid = {lua_string(s['sid'])}, "
                       f"chapter = {s['chapter']}, t0 = {s['t0']}}}," for s in sessions)
     path = workdir / f"heartbeat-{run_no}.lua"
     path.write_text(HEARTBEAT_LUA % {"sessions": specs, "threads": threads, "seq0": run_no * SEQ_PER_RUN,
@@ -218,24 +219,24 @@ def heartbeat_script(workdir, sessions, threads, run_no):
 def measure(base_url, workdir, sessions, opts, meter):
     """Warm-up, then ping / floor / heartbeat interleaved for `opts.rounds` rounds, each run with the CPU its
     server processes spent per request. Returns (runs, targets, heartbeats sent)."""
-    ping = ba.Target("GET  /api/v1/ping", "/api/v1/ping")
+    ping = wrk_runs.Target("GET  /api/v1/ping", "/api/v1/ping")
     floor_script = workdir / "floor.lua"
     floor_script.write_text(FLOOR_LUA)
-    floor = ba.Target(f"POST {FLOOR_PATH} (floor)", FLOOR_PATH, floor_script)
-    beat = ba.Target(f"POST {HEARTBEAT_PATH}", HEARTBEAT_PATH)
+    floor = wrk_runs.Target(f"POST {FLOOR_PATH} (floor)", FLOOR_PATH, floor_script)
+    beat = wrk_runs.Target(f"POST {HEARTBEAT_PATH}", HEARTBEAT_PATH)
     run_no, sent, runs = 0, 0, []
 
     def heartbeat_run(duration):
         nonlocal run_no, sent
         run_no += 1
         beat.script = heartbeat_script(workdir, sessions, opts.threads, run_no)
-        result = ba.run_wrk(base_url, beat, opts.threads, opts.connections, duration)
+        result = wrk_runs.run_wrk(base_url, beat, opts.threads, opts.connections, duration)
         sent += result.get("requests", 0)
         return result
 
     if opts.warmup > 0:
         print(f"warm-up: {opts.warmup}s per endpoint")
-        ba.run_wrk(base_url, ping, opts.threads, opts.connections, opts.warmup)
+        wrk_runs.run_wrk(base_url, ping, opts.threads, opts.connections, opts.warmup)
         heartbeat_run(opts.warmup)
     for round_no in range(1, opts.rounds + 1):
         for target in (ping, floor, beat):
@@ -244,11 +245,11 @@ def measure(base_url, workdir, sessions, opts, meter):
             if target is beat:
                 result = heartbeat_run(opts.duration)
             else:
-                result = ba.run_wrk(base_url, target, opts.threads, opts.connections, opts.duration)
+                result = wrk_runs.run_wrk(base_url, target, opts.threads, opts.connections, opts.duration)
             cpu = meter.per_request(before, meter.snapshot(), result.get("requests", 0))
             result.update(endpoint=target.name, round=round_no, cpu_us=cpu)
             runs.append(result)
-            print(ba.progress_line(result, opts.rounds) + cpu_meter.line(cpu), flush=True)
+            print(wrk_runs.progress_line(result, opts.rounds) + cpu_meter.line(cpu), flush=True)
     return runs, [ping, floor, beat], sent
 
 
@@ -343,21 +344,21 @@ def parse_args():
 
 def main():
     opts = parse_args()
-    signal.signal(signal.SIGTERM, ba.exit_on_sigterm)
+    signal.signal(signal.SIGTERM, benchkit.exit_on_sigterm)
     logging.basicConfig(level=logging.WARNING)
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", ba.DEFAULT_POSTGRES_URL)
-    redis_url = os.environ.get("BENCH_REDIS_URL", ba.DEFAULT_REDIS_URL)
+    admin_url = os.environ.get("BENCH_POSTGRES_URL", benchkit.DEFAULT_POSTGRES_URL)
+    redis_url = os.environ.get("BENCH_REDIS_URL", benchkit.DEFAULT_REDIS_URL)
 
     with tempfile.TemporaryDirectory(prefix="bench-heartbeats-") as tmp, \
-            ba.fresh_database(admin_url) as db_url, ba.flushed_redis(redis_url):
+            benchkit.fresh_database(admin_url) as db_url, benchkit.flushed_redis(redis_url):
         workdir, name = Path(tmp), db_url.rsplit("/", 1)[1]
         mobiles, chapter_id = prepare_database(db_url, redis_url, opts.learners)
         env = {**os.environ, **CHEAP_ARGON2, "APP_ENV": "development", "DATABASE_URL": db_url,
                "REDIS_URL": redis_url}
         log_path = workdir / "gunicorn.log"
-        with ba.gunicorn_server(env, log_path, "floor_wsgi:app") as base_url:
+        with benchkit.gunicorn_server(env, log_path, "floor_wsgi:app") as base_url:
             sessions = start_sessions(base_url, mobiles, chapter_id, opts.cookie)
-            print(f"server : gunicorn {' '.join(ba.GUNICORN_ARGS)} wsgi:app  (APP_ENV=development, PostgreSQL, "
+            print(f"server : gunicorn {' '.join(benchkit.GUNICORN_ARGS)} wsgi:app  (APP_ENV=development, PostgreSQL, "
                   f"Redis; no clock, no worker)")
             print(f"load   : wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s --latency, "
                   f"{opts.rounds} interleaved rounds, {opts.learners} learners with one session each, "
@@ -377,21 +378,21 @@ def main():
             after = pg_stats.settled_counters(admin_url, name)
             out = outcomes(redis_url, sessions, wall)
             load_seconds = time.time() - load_started
-        problems = ba.log_problems(log_path)
+        problems = benchkit.log_problems(log_path)
         flush_before = pg_stats.db_counters(admin_url, name)
         flushed, flush_seconds = flush_once(db_url, redis_url)
         flush_work = pg_stats.delta(pg_stats.settled_counters(admin_url, name), flush_before)
 
     work = pg_stats.delta(after, before)
-    summary = ba.summarize(runs, targets)
+    summary = wrk_runs.summarize(runs, targets)
     print()
-    ba.print_table(summary)
+    wrk_runs.print_table(summary)
     print_db_report(work, heartbeats, flushed, flush_work, flush_seconds, out)
     print(f"(measured over {load_seconds:.0f} s; heartbeats counted from wrk's totals, warm-up included)")
-    ba.print_log_problems(problems)
-    ba.print_failures(runs)
+    benchkit.print_log_problems(problems)
+    wrk_runs.print_failures(runs)
     if opts.json:
-        document = {"settings": vars(opts) | {"gunicorn": ba.GUNICORN_ARGS, "cpus": os.cpu_count()},
+        document = {"settings": vars(opts) | {"gunicorn": benchkit.GUNICORN_ARGS, "cpus": os.cpu_count()},
                     "summary": summary, "heartbeats": heartbeats, "db_during_heartbeats": work,
                     "flush": {"chapters": flushed, "seconds": flush_seconds, "db": flush_work}, "outcomes": out,
                     "runs": [{k: v for k, v in r.items() if k != "output"} for r in runs]}
