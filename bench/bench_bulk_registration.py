@@ -28,7 +28,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench_accounts import flushed_redis, fresh_database  # bench/ is on sys.path when run
+from benchkit import flushed_redis, fresh_database  # bench/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

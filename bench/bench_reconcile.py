@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_accounts import fresh_database  # bench/ is on sys.path when run
+from benchkit import fresh_database  # bench/ is on sys.path when run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_reconcile.py

@@ -33,8 +33,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench_accounts import flushed_redis, fresh_database  # bench/ is on sys.path when run
-from bench_group_check import identity, make_app
+from benchkit import flushed_redis, fresh_database  # bench/ is on sys.path when run
+from group_check_data import identity, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # so that `app` imports when run as bench/bench_staff.py
