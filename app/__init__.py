@@ -4,7 +4,8 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import Config, check_production
+from app.config import Config
+from app.production_checks import check_production
 
 
 def create_app(test_config=None):

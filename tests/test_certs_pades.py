@@ -19,7 +19,7 @@ from pyhanko_certvalidator import ValidationContext
 from app import create_app
 from app.certs import pades, pdf, pdfcheck, pki, service
 from app.certs.models import Certificate
-from app.config import check_production
+from app.production_checks import check_production
 from app.storage import storage
 from tests.certs_fixtures import append_name_edit, finished_learner, issued
 

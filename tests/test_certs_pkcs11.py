@@ -89,7 +89,7 @@ def test_a_wrong_pin_or_label_is_refused_clearly(token_app, token):
 
 
 def test_production_accepts_a_pkcs11_signer_instead_of_a_pkcs12_file(token):
-    from app.config import check_production
+    from app.production_checks import check_production
 
     assert not any("CERT_SIGNER" in p or "CERT_TRUST" in p for p in check_production(token))
     incomplete = check_production({**token, "CERT_SIGNER_PKCS11_KEY_LABEL": ""})

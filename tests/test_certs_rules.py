@@ -7,7 +7,8 @@ from pypdf import PdfReader
 from app.certs import numbers, pdf, signing
 from app.certs.districts import DISTRICTS, all_districts, district_name
 from app.certs.verify import printed_fields
-from app.config import DEV_CERT_SIGNING_KEY, check_production
+from app.config import DEV_CERT_SIGNING_KEY
+from app.production_checks import check_production
 from tests.certs_fixtures import rasterise, read_qr
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"

@@ -6,11 +6,11 @@ import pytest
 
 from app import create_app
 from app.accounts.models import User
-from app.config import check_production
 from app.demo import demo_year, seed_catalogue
 from app.learning.models import Project
 from app.masking import mask_text
 from app.pay.models import Order
+from app.production_checks import check_production
 
 HUGE = 2**63
 

@@ -1,8 +1,9 @@
 """Settings of the production topology: the heartbeat interval, Redis Sentinel, worker queues, the clock."""
 import redis
 
-from app.config import Config, check_production
+from app.config import Config
 from app.jobs.clock import PERIODIC, tick
+from app.production_checks import check_production
 from app.redis_client import connect, sentinel_addresses
 
 

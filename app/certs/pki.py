@@ -3,7 +3,7 @@
 Production configures a PKCS#12 file (CERT_SIGNER_P12_PATH, CERT_SIGNER_P12_PASSPHRASE: a signing
 certificate from a licensed CA with its chain), or a key and its certificate on a hardware module
 through PKCS#11 (CERT_SIGNER_PKCS11_*), and the root's PEM file (CERT_TRUST_ROOT_PATH);
-`config.check_production` refuses to start without them. Development and the tests create a platform
+`production_checks.check_production` refuses to start without them. Development and the tests create a platform
 root CA and a signing certificate under CERT_PKI_DIR on first start (`ensure_dev_pki`); none is committed.
 
 The signer keeps the loaded `cryptography` key and signs in `async_sign_raw`: pyHanko's SimpleSigner
