@@ -75,7 +75,7 @@ def create_order(data):
 @bp.endpoint("/orders", response=list[OrderOut])
 def my_orders():
     """My orders (individual and group)."""
-    return ok([orders.order_view(o) for o in orders.orders_of(current_user())])
+    return ok(orders.order_views(orders.orders_of(current_user())))
 
 
 @bp.endpoint("/orders/<order_no>", response=OrderOut)
@@ -188,7 +188,7 @@ def create_group_order(data):
 @bp.endpoint("/group-orders", response=list[GroupOrderOut])
 def group_orders():
     """Group orders I placed, with their seats (the names I typed, masked ID numbers)."""
-    return ok([orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")])
+    return ok(orders.order_views(orders.orders_of(current_user(), kind="group"), with_seats=True))
 
 
 @bp.endpoint("/staff/orders/<order_no>", auth="staff", response=GroupOrderOut)

@@ -18,6 +18,7 @@ from app.learning.models import Enrollment, Project
 from app.money import yuan
 from app.pay.group import store
 from app.pay.models import Order, OrderSeat
+from app.units.models import Unit
 
 log = logging.getLogger(__name__)
 ORDER_TTL = datetime.timedelta(minutes=30)
@@ -207,24 +208,37 @@ UNPAID_SEAT_TEXT = {"pending": "待支付", "closed": "未支付"}
 
 def order_view(order, with_seats=False, staff=False):
     """What pages and the API show of an order (personal data of seats masked; see seat_views)."""
-    project = Project.get_by_id(order.project_id)
-    view = {
-        "order_no": order.order_no, "kind": order.kind, "status": order.status,
-        "status_text": STATUS_TEXT.get(order.status, order.status),
-        "project": {"id": project.id, "name": project.name, "year": project.year},
-        "unit": order.unit.name if order.unit_id else None,
-        "seat_count": order.seat_count, "unit_price_fen": order.unit_price_fen, "amount_fen": order.amount_fen,
-        "amount_yuan": yuan(order.amount_fen), "refunded_fen": order.refunded_fen,
-        "invoice": {"choice": order.invoice_choice, "title_type": order.invoice_title_type or None,
-                    "title": order.invoice_title or None, "tax_no": order.invoice_tax_no or None},
-        "pay_channel": order.pay_channel or None,
-        "created_at": order.created_at.isoformat() + "Z", "expires_at": order.expires_at.isoformat() + "Z",
-        "paid_at": order.paid_at.isoformat() + "Z" if order.paid_at else None,
-        "payable": order.status == "pending" and order.expires_at > utcnow(),
-    }
-    if with_seats:
-        view["seats"] = seat_views(order, staff=staff)
-    return view
+    return order_views([order], with_seats, staff)[0]
+
+
+def order_views(orders, with_seats=False, staff=False):
+    """order_view of each order; their projects, units and seats are read in one query each."""
+    projects = {p.id: p for p in Project.select().where(Project.id.in_({o.project_id for o in orders}))}
+    unit_ids = {o.unit_id for o in orders if o.unit_id}
+    units = {u.id: u.name for u in Unit.select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))} if unit_ids else {}
+    seats = _seat_views(orders, staff) if with_seats else {}
+    now = utcnow()
+    views = []
+    for order in orders:
+        project = projects[order.project_id]
+        view = {
+            "order_no": order.order_no, "kind": order.kind, "status": order.status,
+            "status_text": STATUS_TEXT.get(order.status, order.status),
+            "project": {"id": project.id, "name": project.name, "year": project.year},
+            "unit": units.get(order.unit_id),
+            "seat_count": order.seat_count, "unit_price_fen": order.unit_price_fen, "amount_fen": order.amount_fen,
+            "amount_yuan": yuan(order.amount_fen), "refunded_fen": order.refunded_fen,
+            "invoice": {"choice": order.invoice_choice, "title_type": order.invoice_title_type or None,
+                        "title": order.invoice_title or None, "tax_no": order.invoice_tax_no or None},
+            "pay_channel": order.pay_channel or None,
+            "created_at": order.created_at.isoformat() + "Z", "expires_at": order.expires_at.isoformat() + "Z",
+            "paid_at": order.paid_at.isoformat() + "Z" if order.paid_at else None,
+            "payable": order.status == "pending" and order.expires_at > now,
+        }
+        if with_seats:
+            view["seats"] = seats.get(order.id, [])
+        views.append(view)
+    return views
 
 
 def seat_views(order, staff=False):
@@ -232,15 +246,26 @@ def seat_views(order, staff=False):
 
     A seat of an unpaid order says 待支付 (未支付 once closed): it grants nothing until paid.
     """
+    return _seat_views([order], staff).get(order.id, [])
+
+
+def _seat_views(orders, staff):
+    """seat_views of each order, by order id, from one query."""
     from app.accounts.service import id_number_of
     from app.masking import mask_id
 
-    rows = (OrderSeat.select(OrderSeat, User).join(User).where(OrderSeat.order == order.id).order_by(OrderSeat.id))
-    unpaid = UNPAID_SEAT_TEXT.get(order.status)
-    return [{"id": s.id, "name": s.user.name if staff else (s.label or None),
-             "id_number": mask_id(id_number_of(s.user)), "status": s.status,
-             "status_text": unpaid if unpaid and s.status == "active" else SEAT_TEXT.get(s.status, s.status),
-             "amount_fen": s.amount_fen} for s in rows]
+    unpaid = {o.id: UNPAID_SEAT_TEXT.get(o.status) for o in orders}
+    rows = (OrderSeat.select(OrderSeat, User).join(User).where(OrderSeat.order.in_(list(unpaid)))
+            .order_by(OrderSeat.id))
+    views = {}
+    for s in rows:
+        late = unpaid[s.order_id]
+        views.setdefault(s.order_id, []).append({
+            "id": s.id, "name": s.user.name if staff else (s.label or None),
+            "id_number": mask_id(id_number_of(s.user)), "status": s.status,
+            "status_text": late if late and s.status == "active" else SEAT_TEXT.get(s.status, s.status),
+            "amount_fen": s.amount_fen})
+    return views
 
 
 def orders_of(user, kind=None):

@@ -143,7 +143,7 @@ def result(order_no):
 @bp.route("/orders")
 @page()
 def my_orders():
-    return render_template("pay/orders.html", orders=[orders.order_view(o) for o in orders.orders_of(current_user())])
+    return render_template("pay/orders.html", orders=orders.order_views(orders.orders_of(current_user())))
 
 
 def _group_lines(unit, project):
@@ -231,7 +231,7 @@ def group_errors(check_id):
 def group_orders():
     from app.invoices.views_data import state_texts
 
-    rows = [orders.order_view(o, with_seats=True) for o in orders.orders_of(current_user(), kind="group")]
+    rows = orders.order_views(orders.orders_of(current_user(), kind="group"), with_seats=True)
     return render_template("pay/group_orders.html", orders=rows, invoices=state_texts(o["order_no"] for o in rows))
 
 
