@@ -61,11 +61,13 @@ def get_redis():
 
 
 def app_script(name, source):
-    """The app's HeldScript of this Lua source, made once per app under `name` and kept with it."""
+    """The app's HeldScript of this Lua source, made once per app under `name` (one name per script in the
+    whole app) and kept with it."""
     scripts = current_app.extensions.setdefault("held_scripts", {})
-    if name not in scripts:
-        scripts[name] = HeldScript(get_redis(), source)
-    return scripts[name]
+    held = scripts.get(name)
+    if held is None:
+        held = scripts[name] = HeldScript(get_redis(), source)
+    return held
 
 
 class HeldScript:

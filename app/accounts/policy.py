@@ -172,7 +172,7 @@ def heartbeat_identity():
         return g.user.id, "", ""
     now = time.monotonic()
     token = _bearer()
-    browser = session._get_current_object()
+    browser = None if token else session._get_current_object()
     if token or (browser.sid and not browser.loaded):
         key = token_key(token) if token else SESSION_PREFIX + browser.sid
         ref = _remembered(_recent_tokens, key, now)

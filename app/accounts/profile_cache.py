@@ -63,7 +63,7 @@ def my_profile():
     r = get_redis()
     token = bearer_token()
     if token:
-        lookup = app_script("accounts:token_profile", TOKEN_PROFILE_LUA)
+        lookup = app_script("token_profile", TOKEN_PROFILE_LUA)
         ref, raw = lookup(keys=[token_key(token)], args=[PROFILE_PREFIX]) or [None, None]
         uid, _, version = (ref or "").partition(":")
     else:

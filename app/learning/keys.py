@@ -37,7 +37,7 @@ def raw_redis():
 def script(name, source):
     """A Lua script registered once per app, run with EVALSHA on a connection each thread keeps (loaded
     again after a Redis restart)."""
-    return app_script(f"learning:{name}", source)
+    return app_script(name, source)
 
 
 def now_ms():
