@@ -59,7 +59,7 @@ from benchkit import (  # puts the project root on sys.path, so that `app` impor
     log_problems,
     print_log_problems,
 )
-from wrk_runs import Target, lua_string, measure, print_failures, print_table, summarize
+from wrk_runs import THREAD_IDS_LUA, Target, lua_string, measure, print_failures, print_table, summarize
 
 ARGON2_VARS = ("ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM")
 PASSWORD = "Bench2026pass"
@@ -121,13 +121,7 @@ local specs = {
 local threads = %(threads)d
 local requests = {}
 local counter = 0
-local next_id = 0
-
-function setup(thread)
-  thread:set("thread_id", next_id)
-  next_id = next_id + 1
-end
-
+%(thread_ids)s
 function init(args)
   for k, s in ipairs(specs) do
     requests[k] = wrk.format(s.method, s.path, s.headers, s.body)
@@ -151,7 +145,7 @@ def lua_spec(method, path, headers, body=None):
 
 
 def write_lua(path, specs, threads):
-    path.write_text(LUA_TEMPLATE % {"specs": "\n".join(specs), "threads": threads})
+    path.write_text(LUA_TEMPLATE % {"specs": "\n".join(specs), "threads": threads, "thread_ids": THREAD_IDS_LUA})
     return path
 
 

@@ -14,7 +14,7 @@ import urllib.request
 
 import benchkit  # bench identities and JSON requests (bench/ is on sys.path when run)
 import redis
-from wrk_runs import lua_string
+from wrk_runs import THREAD_IDS_LUA, lua_string
 
 CHAPTER_SECONDS = 3600
 PASSWORD = "Bench2026pass"
@@ -30,13 +30,7 @@ local sessions = {
 local threads = %(threads)d
 local mine = {}
 local counter = 0
-local next_id = 0
-
-function setup(thread)
-  thread:set("thread_id", next_id)
-  next_id = next_id + 1
-end
-
+%(thread_ids)s
 function init(args)
   for k, s in ipairs(sessions) do
     if (k - 1) %% threads == (thread_id or 0) then
@@ -144,8 +138,9 @@ def heartbeat_script(workdir, sessions, threads, run_no):
                       f"sid = {lua_string(s['sid'])}, "
                       f"chapter = {s['chapter']}, t0 = {s['t0']}}}," for s in sessions)
     path = workdir / f"heartbeat-{run_no}.lua"
-    path.write_text(HEARTBEAT_LUA % {"sessions": specs, "threads": threads, "seq0": run_no * SEQ_PER_RUN,
-                                     "duration": CHAPTER_SECONDS, "path": HEARTBEAT_PATH})
+    path.write_text(HEARTBEAT_LUA % {"sessions": specs, "threads": threads, "thread_ids": THREAD_IDS_LUA,
+                                     "seq0": run_no * SEQ_PER_RUN, "duration": CHAPTER_SECONDS,
+                                     "path": HEARTBEAT_PATH})
     return path
 
 

@@ -23,6 +23,18 @@ class Target:
     script: Path | None = None
 
 
+# wrk's setup(): each thread learns its number (thread_id) before its init() runs, so that the threads of a
+# generated script can take different shares of the load.
+THREAD_IDS_LUA = """\
+local next_id = 0
+
+function setup(thread)
+  thread:set("thread_id", next_id)
+  next_id = next_id + 1
+end
+"""
+
+
 def lua_string(value):
     """A Lua string literal (JSON escaping is valid Lua for printable ASCII)."""
     if not (value.isascii() and value.isprintable()):
