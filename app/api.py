@@ -100,16 +100,17 @@ def body_text():
     """The request body as text. A body of declared length is read straight from the WSGI stream
     (werkzeug's stream wrappers cost several times the read), within the same limit request.get_data
     keeps, and left where request.get_data finds it; any other body goes through request.get_data."""
-    environ = request.environ
+    req = request._get_current_object()  # one context lookup, not one per attribute
+    environ = req.environ
     length = environ.get("CONTENT_LENGTH") or ""
     if (not (length.isascii() and length.isdigit()) or environ.get("HTTP_TRANSFER_ENCODING")
-            or getattr(request, "_cached_data", None) is not None):
-        return request.get_data(as_text=True)
-    limit = request.max_content_length
+            or getattr(req, "_cached_data", None) is not None):
+        return req.get_data(as_text=True)
+    limit = req.max_content_length
     if limit is not None and int(length) > limit:
         raise RequestEntityTooLarge()
     raw = environ["wsgi.input"].read(int(length))
-    request._cached_data = raw  # werkzeug's own cache: a later request.get_data answers the same body
+    req._cached_data = raw  # werkzeug's own cache: a later request.get_data answers the same body
     return raw.decode("utf-8", "replace")
 
 

@@ -8,12 +8,13 @@ spell but UTF-8 cannot carry (a lone surrogate, "\\ud800"), which once reached R
 """
 import json
 
+import pydantic
 import pytest
 
 from app.api import ok, parse_model
 from app.errors import ApiError
 from app.learning import playback
-from app.learning.schemas import HeartbeatIn
+from app.learning.schemas import HeartbeatIn, usual_heartbeat
 from tests.learning_fixtures import Player, covered, make_learner, make_plan, session_state
 
 GONE = object()  # a field left out of the body
@@ -98,6 +99,30 @@ def test_every_refused_body_gets_the_models_error_and_earns_nothing(app, plan, l
     assert player.beat(position=5, seq=1)["credited_seconds"] == 5.0  # seq 1 was not spent
 
 
+def test_the_quick_check_passes_only_bodies_heartbeatin_accepts_and_reads_them_alike():
+    """schemas.usual_heartbeat spares the usual body pydantic: whatever it passes, HeartbeatIn accepts with the
+    same values; what it does not pass (a refused body, or text beyond ASCII) goes to HeartbeatIn."""
+    base = {"session_id": "s" * 20, "chapter_id": 3, "seq": 1, "position": 5, "playing": True, "event": "timer"}
+    accepted = [{}, {"position": 5.5}, {"position": 0}, {"position": 100_000}, {"event": None}, {"event": GONE},
+                {"event": "e" * 20}, {"extra": [1]}, {"seq": 10_000_000}, {"chapter_id": 2**31 - 1},
+                {"session_id": "a" * 8}, {"session_id": "a" * 40}, {"playing": False}]
+    for change in [*accepted, *REFUSED, {"event": "暂停"}, {"session_id": "播放会话" * 3}]:
+        payload = body_of(base, change)
+        try:
+            model = HeartbeatIn.model_validate(payload, strict=True)
+        except pydantic.ValidationError:
+            model = None
+        quick = usual_heartbeat(payload)
+        assert (quick is not None) == any(change is a for a in accepted), change
+        if quick is not None:
+            assert tuple(quick) == (model.session_id, model.chapter_id, model.seq, model.position, model.playing,
+                                    model.event), change
+            assert type(quick.position) is float
+        else:
+            assert model is None or not all(str(v).isascii() for v in change.values()), change
+    assert [usual_heartbeat(payload) for payload in NOT_OBJECTS] == [None] * len(NOT_OBJECTS)
+
+
 def test_the_answer_names_the_field_in_chinese(app, plan, learner, player):
     status, answer = post(learner, good(player, playing=1))
     assert (status, answer["code"], answer["message"], answer["data"]) == (
@@ -144,19 +169,18 @@ def test_a_stranger_with_a_bad_body_hears_401(app, plan, learner, player):
     assert covered(learner, plan.chapter) == 0
 
 
-@pytest.mark.parametrize("credited", [0.0, 0.001, 4.999, 5.0, 15.0, 70.2, 99999.999])
-def test_the_plain_answer_is_byte_for_byte_what_ok_encodes(app, credited):
-    """The usual answers are formatted directly (playback.plain_answer): the same text as ok()'s envelope."""
-    for status, reason, complete in (("ok", None, False), ("ok", "too_fast", True), ("rejected", "replay", False),
-                                     ("ok", "beyond_duration", False), ("rejected", "stale_session", False)):
-        answer = {"status": status, "credited_seconds": credited, "watched_seconds": 1234, "reason": reason,
-                  "complete": complete}
+@pytest.mark.parametrize("credited_ms", [0, 1, 4999, 5000, 15000, 70200, 99999999])
+def test_the_plain_answer_is_byte_for_byte_what_ok_encodes(app, credited_ms):
+    """The usual answers are formatted directly (playback.plain_answer): the same text as ok()'s envelope of
+    playback.answer()."""
+    for status, reason, newly in (("ok", "", 0), ("ok", "too_fast", 1), ("rejected", "replay", 0),
+                                  ("ok", "beyond_duration", 0), ("rejected", "stale_session", 0)):
+        reply = [status, credited_ms, 1234, newly, reason, "", "", "7"]
         with app.test_request_context():
-            response, code = ok(answer)
-            assert playback.plain_answer(answer) == response.get_data(as_text=True), answer
-    asking = {**answer, "question": {"id": 1}}
-    assert playback.plain_answer(asking) is None  # any other answer goes through ok()
-    assert playback.plain_answer({**answer, "credited_seconds": 5}) is None
+            response, code = ok(playback.answer(reply))
+            assert playback.plain_answer(reply) == response.get_data(as_text=True), reply
+    for status in ("ask", "taken_over", "ended"):  # any other answer goes through ok()
+        assert playback.plain_answer([status, 0, 1234, 0, "", "1", "5000", "7"]) is None
 
 
 def test_a_heartbeats_answer_is_the_envelope_with_its_media_type(app, plan, learner, player):

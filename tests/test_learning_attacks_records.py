@@ -8,7 +8,6 @@ server's clock is virtual (tests/learning_fixtures.py).
 """
 from app.learning import playback
 from app.learning.flush import flush_dirty, flush_events
-from app.learning.keys import script as learning_script
 from app.learning.models import LearningEvent, Question
 from app.learning.schemas import HeartbeatIn
 from app.redis_client import get_redis
@@ -82,7 +81,7 @@ def test_one_learners_refusals_cannot_push_out_anothers(app, clock, plan, learne
     player.beat(event="play")
     data = HeartbeatIn(session_id=player.session_id, chapter_id=plan.chapter.id, seq=player.seq,
                                 position=0, playing=True, event="timer")
-    script = learning_script("heartbeat", playback.LUA)
+    script = playback.heartbeat_script()
     pipe = get_redis().pipeline(transaction=False)
     sent = 100_001
     for i in range(sent):

@@ -19,8 +19,16 @@ TOKEN_PREFIX = "tok:"
 AFTER_LOGIN = []
 
 
+_token_keys = {}  # bearer token -> its Redis key: each worker hashes a token once (heartbeats repeat it)
+
+
 def token_key(token):
-    return TOKEN_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+    key = _token_keys.get(token)
+    if key is None:
+        if len(_token_keys) > 10000:
+            _token_keys.clear()
+        key = _token_keys[token] = TOKEN_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+    return key
 
 
 def issue_token(user):

@@ -3,10 +3,12 @@
 -- No KEYS: the keys are named here from the uid (a credential's uid is known only once its key is read),
 -- as app/learning/keys.py names them.
 -- ARGV: 1 now_ms, 2 session id, 3 uid ('' with a credential key), 4 chapter id, 5 seq, 6 position_ms,
---       7 playing (0/1), 8 tolerance_ms, 9 max_gap_ms, 10 complete_tolerance_s, 11 the key of the bearer
---       token or of the browser session ('' with a uid), 12 heartbeat interval ms, 13 ttl of the
---       per-chapter keys (s), 14 detailed records per learner and window, 15 window (s), 16 the session
---       version to check ('' when the caller has checked the uid)
+--       7 playing (0/1), 8 the key of the bearer token or of the browser session ('' with a uid), 9 the
+--       session version to check ('' when the caller has checked the uid)
+-- The app's settings are not arguments: playback.heartbeat_source() puts them before this text, as
+-- `local tol, max_gap, done_tol, interval, ttl, events_max, events_window = …` (tolerance ms, max gap ms,
+-- complete tolerance s, heartbeat interval ms, ttl of the per-chapter keys s, detailed records per learner
+-- and window, window s).
 -- Returns {status, credited_ms, covered_s, newly_complete (0/1), reason, question_id, position_ms, uid,
 -- version} (position_ms: with "ask", the position the question opened at; else ''), or
 -- {'unauthorized'}, or {'version_unknown', uid, version} when the account's version is not cached (the
@@ -34,11 +36,11 @@ local sid, uid, chapter = ARGV[2], ARGV[3], ARGV[4]
 -- Who is asking (policy.current_user_id's rules): a bearer token names "uid:version", a browser session
 -- (sess:<id>) holds JSON with the uid and version of its login; the version must be the account's current
 -- one (uver:<uid>, "off" for a disabled account, never equal to a version).
-local version = ARGV[16]
-if ARGV[11] ~= '' then
-  local ref = redis.call('GET', ARGV[11])
+local version = ARGV[9]
+if ARGV[8] ~= '' then
+  local ref = redis.call('GET', ARGV[8])
   if not ref then return {'unauthorized'} end
-  if string.sub(ARGV[11], 1, 5) == 'sess:' then
+  if string.sub(ARGV[8], 1, 5) == 'sess:' then
     local ok, data = pcall(cjson.decode, ref)
     if not ok or type(data) ~= 'table' or type(data.uid) ~= 'number' or type(data.ver) ~= 'number' then
       return {'unauthorized'}
@@ -64,15 +66,13 @@ local function reply(r)
   return r
 end
 local seq, pos, playing = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1'
-local tol, max_gap, done_tol = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local interval, ttl = tonumber(ARGV[12]), tonumber(ARGV[13])
 
 -- Every refusal is recorded: a learner's first records of a window in detail, the rest counted per learner
 -- and reason, so one account sending refusals fast cannot push other learners' records out of the list.
 local function event(reason, detail)
   local n = redis.call('INCR', key[8])
-  if n == 1 then redis.call('EXPIRE', key[8], tonumber(ARGV[15])) end
-  if n > tonumber(ARGV[14]) then
+  if n == 1 then redis.call('EXPIRE', key[8], events_window) end
+  if n > events_max then
     redis.call('HINCRBY', key[9], uid .. ':' .. reason, 1)
     return
   end

@@ -147,23 +147,41 @@ def covered_seconds(uid, chapter_id):
     return raw_redis().bitcount(keys(uid, chapter_id)["coverage"])
 
 
+def heartbeat_source():
+    """heartbeat.lua with this app's settings written before it (they are the same on every call, so they are
+    not sent with each one)."""
+    cfg = current_app.config
+    values = (cfg["LEARNING_TOLERANCE_MS"], cfg["LEARNING_MAX_GAP_SECONDS"] * 1000, cfg["LEARNING_COMPLETE_TOLERANCE"],
+              cfg["LEARNING_HEARTBEAT_SECONDS"] * 1000, KEY_TTL, cfg["LEARNING_EVENTS_PER_LEARNER"],
+              cfg["LEARNING_EVENTS_WINDOW_SECONDS"])
+    listed = ", ".join(str(int(v)) for v in values)
+    return f"local tol, max_gap, done_tol, interval, ttl, events_max, events_window = {listed}\n{LUA}"
+
+
+def heartbeat_script():
+    """The app's held heartbeat script (heartbeat_source())."""
+    held = current_app.extensions.get("heartbeat_script")
+    if held is None:
+        held = current_app.extensions["heartbeat_script"] = script("heartbeat", heartbeat_source())
+    return held
+
+
 def heartbeat_call(uid, data, now, credential_key="", version=""):
     """The keys and arguments of heartbeat.lua for one heartbeat: of learner `uid`, checked by the caller, or
     of the learner heartbeat.lua finds behind `credential_key` (a bearer token's or a browser session's; uid "")
     or checks against `version`."""
-    cfg = current_app.config
     return ([], [now, data.session_id, uid, data.chapter_id, data.seq, int(data.position * 1000),
-                 1 if data.playing else 0, cfg["LEARNING_TOLERANCE_MS"], cfg["LEARNING_MAX_GAP_SECONDS"] * 1000,
-                 cfg["LEARNING_COMPLETE_TOLERANCE"], credential_key, cfg["LEARNING_HEARTBEAT_SECONDS"] * 1000, KEY_TTL,
-                 cfg["LEARNING_EVENTS_PER_LEARNER"], cfg["LEARNING_EVENTS_WINDOW_SECONDS"], version])
+                 1 if data.playing else 0, credential_key, version])
 
 
 def heartbeat(identity, data, now_ms=None):
     """Credit one heartbeat (one Lua call, which also checks the credentials when this worker has not lately:
-    `identity` is policy.heartbeat_identity()'s). Returns what the player needs to know."""
+    `identity` is policy.heartbeat_identity()'s) and record a chapter it completes. Returns heartbeat.lua's
+    reply: [status, credited ms, covered s, newly complete, reason, question id, position ms, uid];
+    answer() and plain_answer() say it to the player."""
     uid, credential_key, version = identity
     now = now_ms if now_ms is not None else clock_ms()
-    lua = script("heartbeat", LUA)
+    lua = heartbeat_script()
     reply = lua(*heartbeat_call(uid, data, now, credential_key, version))
     if reply[0] == "version_unknown":  # the account's version is not cached: read it, then ask again
         uid, version = int(reply[1]), reply[2]
@@ -172,32 +190,35 @@ def heartbeat(identity, data, now_ms=None):
         reply = [*lua(*heartbeat_call(uid, data, now))[:8], version]
     if reply[0] == "unauthorized":
         raise ApiError("请先登录", status=401)
-    status, credit, covered, newly, reason, qid, at, uid, checked = reply
-    uid = int(uid)
+    checked = reply.pop()
     if checked:  # heartbeat.lua checked the credentials: this worker remembers them for a few seconds
-        policy.remember_identity(uid, checked, credential_key)
-    answer = {"status": status, "credited_seconds": round(int(credit) / 1000, 3), "watched_seconds": int(covered),
-              "reason": reason or None, "complete": bool(int(newly))}
-    if int(newly):
-        record_completion(uid, data.chapter_id)  # once per chapter: never lose a completed chapter
+        policy.remember_identity(int(reply[7]), checked, credential_key)
+    if reply[3]:
+        record_completion(int(reply[7]), data.chapter_id)  # once per chapter: never lose a completed chapter
+    return reply
+
+
+def answer(reply):
+    """What the player needs to know of heartbeat()'s reply."""
+    status, credit, covered, newly, reason, qid, at, _ = reply
+    said = {"status": status, "credited_seconds": round(int(credit) / 1000, 3), "watched_seconds": int(covered),
+            "reason": reason or None, "complete": bool(int(newly))}
     if status == "ask":
-        answer["question"] = prompts.public_question(int(qid))
+        said["question"] = prompts.public_question(int(qid))
         # The player goes back to the start of the second before the one the question opened at: what it
         # played while the question was open is watched again, and the credited run goes on without a seam.
-        answer["resume_position"] = max(0, int(at) // 1000 - 1)
-    elif status == "taken_over":
-        answer["message"] = "您已在其他设备或页面开始学习，本页面已停止计时"
-    elif status == "ended":
-        answer["message"] = "本次学习已结束，请重新开始播放"
-    return answer
+        said["resume_position"] = max(0, int(at) // 1000 - 1)
+    elif status in MESSAGES:
+        said["message"] = MESSAGES[status]
+    return said
 
 
+MESSAGES = {"taken_over": "您已在其他设备或页面开始学习，本页面已停止计时", "ended": "本次学习已结束，请重新开始播放"}
 # The answer most heartbeats get (status, credit, coverage, reason, completion: nothing else), as ok() would
-# encode it (the same keys in the same order, compact, the same numbers): formatted directly, as Flask's
-# general encoder cost more than the rest of the answer.
+# encode answer()'s dict (the same keys in the same order, compact, the same numbers): formatted directly, as
+# Flask's general encoder cost more than the rest of the heartbeat.
 PLAIN_ANSWER = ('{"code":"ok","data":{"complete":%s,"credited_seconds":%r,"reason":%s,"status":%s,'
                 '"watched_seconds":%d},"message":"ok"}\n')
-PLAIN_KEYS = ("status", "credited_seconds", "watched_seconds", "reason", "complete")
 
 
 @functools.lru_cache(maxsize=64)
@@ -206,12 +227,13 @@ def _json_text(value):
     return json.dumps(value)
 
 
-def plain_answer(answer):
-    """The envelope of heartbeat()'s answer as JSON text when it is the plain one, else None (ok() encodes it)."""
-    if tuple(answer) != PLAIN_KEYS or type(answer["credited_seconds"]) is not float:
+def plain_answer(reply):
+    """The envelope of answer(reply) as JSON text when it is the plain one, else None (ok() encodes it)."""
+    status, credit, covered, newly, reason = reply[:5]
+    if status == "ask" or status in MESSAGES:
         return None
-    return PLAIN_ANSWER % ("true" if answer["complete"] else "false", answer["credited_seconds"],
-                           _json_text(answer["reason"]), _json_text(answer["status"]), answer["watched_seconds"])
+    return PLAIN_ANSWER % ("true" if int(newly) else "false", round(int(credit) / 1000, 3),
+                           _json_text(reason or None), _json_text(status), int(covered))
 
 
 def record_completion(uid, chapter_id):
