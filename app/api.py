@@ -2,6 +2,7 @@
 import functools
 import json
 
+import orjson
 import pydantic
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -97,21 +98,40 @@ def json_body():
 
 
 def body_text():
-    """The request body as text. A body of declared length is read straight from the WSGI stream
-    (werkzeug's stream wrappers cost several times the read), within the same limit request.get_data
-    keeps, and left where request.get_data finds it; any other body goes through request.get_data."""
-    req = request._get_current_object()  # one context lookup, not one per attribute
+    """The request body as text (body_bytes(), decoded as request.get_data(as_text=True) decodes)."""
+    return body_bytes().decode("utf-8", "replace")
+
+
+def body_bytes(req=None):
+    """The request body. A body of declared length is read straight from the WSGI stream (werkzeug's stream
+    wrappers cost several times the read), within the same limit request.get_data keeps, and left where
+    request.get_data finds it; any other body goes through request.get_data."""
+    req = req or request._get_current_object()  # one context lookup, not one per attribute
     environ = req.environ
     length = environ.get("CONTENT_LENGTH") or ""
     if (not (length.isascii() and length.isdigit()) or environ.get("HTTP_TRANSFER_ENCODING")
             or getattr(req, "_cached_data", None) is not None):
-        return req.get_data(as_text=True)
+        return req.get_data()
     limit = req.max_content_length
     if limit is not None and int(length) > limit:
         raise RequestEntityTooLarge()
     raw = environ["wsgi.input"].read(int(length))
     req._cached_data = raw  # werkzeug's own cache: a later request.get_data answers the same body
-    return raw.decode("utf-8", "replace")
+    return raw
+
+
+def quick_json(raw):
+    """The JSON object in `raw` as load_json reads it, read by orjson (a fifth of the time) when the two read it
+    alike; else None, and load_json reads it and says what is wrong. orjson refuses some text json accepts (NaN,
+    lone surrogates, bytes that are not UTF-8) and reads integers beyond 64 bits as floats: callers only take
+    from it fields whose types and ranges they check, which such integers never pass."""
+    if b"\\u0000" in raw or raw.count(b"{") + raw.count(b"[") >= JSON_MAX_DEPTH:
+        return None  # load_json's own checks apply
+    try:
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return payload if type(payload) is dict else None
 
 
 def load_json(text):

@@ -3,7 +3,7 @@
 from flask import current_app
 
 from app.accounts.policy import current_user, heartbeat_identity, require_user_id
-from app.api import ApiBlueprint, body_text, load_json, ok, parse_model
+from app.api import ApiBlueprint, body_bytes, load_json, ok, parse_model, quick_json
 from app.errors import ApiError
 from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
@@ -103,9 +103,12 @@ def heartbeat():
     The session id is a secret only this player knows, so the call needs no CSRF token (sendBeacon
     cannot send one); the body may come as text/plain.
     """
-    payload = load_json(body_text())
+    raw = body_bytes()
+    # The usual body is read by orjson and checked by HeartbeatIn's rules without pydantic; any other is read
+    # by load_json and checked by HeartbeatIn, which say what is wrong.
+    data = usual_heartbeat(quick_json(raw))
+    payload = None if data is not None else load_json(raw.decode("utf-8", "replace"))
     identity = heartbeat_identity()  # checked in the heartbeat's own round trip unless this worker knows it
-    data = usual_heartbeat(payload)  # HeartbeatIn's rules, checked without pydantic; else pydantic says what is wrong
     if data is None:
         try:
             data = parse_model(HeartbeatIn, payload, strict=True)
