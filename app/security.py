@@ -58,11 +58,29 @@ class RedisSession(SessionMixin):
         self.modified = True
 
 
+def session_cookie(request, name):
+    """The cookie `name` as request.cookies reads it, found without parsing every cookie of the request
+    (werkzeug's parse costs ~6 µs, on every H5 request). A header with what werkzeug reads its own way (quotes,
+    tabs, text beyond ASCII, a value with a space) goes to werkzeug; tests/test_security.py holds the two alike."""
+    header = request.environ.get("HTTP_COOKIE") or ""
+    if header.isascii() and '"' not in header and "\t" not in header:
+        for part in header.split(";"):
+            key, _, value = part.partition("=")
+            if key.strip() == name:
+                value = value.strip()
+                if " " in value:
+                    break
+                return value
+        else:
+            return None
+    return request.cookies.get(name)
+
+
 class RedisSessionInterface(SessionInterface):
     """The cookie holds only a random id; the data lives in Redis for SESSION_LIFETIME."""
 
     def open_session(self, app, request):
-        sid = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        sid = session_cookie(request, app.config["SESSION_COOKIE_NAME"])
         if sid and len(sid) < 100:
             return RedisSession(sid=sid, load=lambda: app.extensions["redis"].get(SESSION_PREFIX + sid))
         return RedisSession()

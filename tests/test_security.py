@@ -180,3 +180,23 @@ def test_a_session_id_the_client_chose_is_never_adopted(client, app):
     with app.app_context():
         assert get_redis().exists("sess:chosen-by-the-client") == 0
         assert json.loads(get_redis().get("sess:" + sid)) == {"csrf": resp.get_json()["data"]["csrf_token"]}
+
+
+COOKIE_HEADERS = [
+    "", "session=abc", "device=x; session=abc", "session=abc; session=def", "  session = abc ;device=y",
+    "session=", "session", "session;x=1", "sessionx=1; session=ok", "x=session=1; session=ok", "session=a=b",
+    "a b=1; session=ok", "session=a b; session=ok", 'session="quoted"; x=1', 'x="a;session=evil"; session=ok',
+    "session=\tab", "session=caf\u00e9", "=x; session=ok", ";;session=ok;;", "Session=upper; session=ok",
+    "session=a,b", "session=ok ;", "session =ok", "x=1, session=2",
+]
+
+
+@pytest.mark.parametrize("header", COOKIE_HEADERS)
+def test_the_session_cookie_is_read_as_werkzeug_reads_it(app, header):
+    """app.security.session_cookie skips parsing every cookie: it must find what request.cookies finds."""
+    from flask import request
+
+    from app.security import session_cookie
+
+    with app.test_request_context("/", environ_base={"HTTP_COOKIE": header}):
+        assert session_cookie(request, "session") == request.cookies.get("session"), header
