@@ -102,11 +102,11 @@ def body_text():
     return body_bytes().decode("utf-8", "replace")
 
 
-def body_bytes(req=None):
+def body_bytes():
     """The request body. A body of declared length is read straight from the WSGI stream (werkzeug's stream
     wrappers cost several times the read), within the same limit request.get_data keeps, and left where
     request.get_data finds it; any other body goes through request.get_data."""
-    req = req or request._get_current_object()  # one context lookup, not one per attribute
+    req = request._get_current_object()  # one context lookup, not one per attribute
     environ = req.environ
     length = environ.get("CONTENT_LENGTH") or ""
     if (not (length.isascii() and length.isdigit()) or environ.get("HTTP_TRANSFER_ENCODING")

@@ -66,8 +66,8 @@ def session_cookie(request, name):
     if header.isascii() and '"' not in header and "\t" not in header:
         for part in header.split(";"):
             key, _, value = part.partition("=")
-            if key.strip() == name:
-                value = value.strip()
+            if key.strip(" ") == name:  # werkzeug trims spaces (and tabs) only, not str.strip's other blanks
+                value = value.strip(" ")
                 if " " in value:
                     break
                 return value

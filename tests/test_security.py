@@ -188,6 +188,7 @@ COOKIE_HEADERS = [
     "a b=1; session=ok", "session=a b; session=ok", 'session="quoted"; x=1', 'x="a;session=evil"; session=ok',
     "session=\tab", "session=caf\u00e9", "=x; session=ok", ";;session=ok;;", "Session=upper; session=ok",
     "session=a,b", "session=ok ;", "session =ok", "x=1, session=2",
+    "session=\x0babc", "\x0bsession=abc", "session=abc\x0c", "session=abc\x1f; session=x",
 ]
 
 
