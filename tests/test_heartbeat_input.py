@@ -3,8 +3,9 @@
 spends no sequence number and earns nothing; the shapes the players send are credited; a caller who is
 not logged in hears 401 before anything about the body.
 
-Any faster check of this body (one was tried) must keep these answers, including for text JSON can
-spell but UTF-8 cannot carry (a lone surrogate, "\\ud800"), which once reached Redis and answered 500.
+The usual body takes a faster path (read by orjson, checked by schemas.usual_heartbeat): it keeps these
+answers, including for text JSON can spell but UTF-8 cannot carry (a lone surrogate, "\\ud800"), which
+once reached Redis and answered 500.
 """
 import json
 
