@@ -62,11 +62,11 @@ def get_redis():
 
 def app_script(name, source):
     """The app's HeldScript of this Lua source, made once per app under `name` (one name per script in the
-    whole app) and kept with it."""
+    whole app) and kept with it. `source` may be a function making the text, called only that once."""
     scripts = current_app.extensions.setdefault("held_scripts", {})
     held = scripts.get(name)
     if held is None:
-        held = scripts[name] = HeldScript(get_redis(), source)
+        held = scripts[name] = HeldScript(get_redis(), source() if callable(source) else source)
     return held
 
 

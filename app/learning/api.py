@@ -3,7 +3,7 @@
 from flask import current_app
 
 from app.accounts.policy import current_user, heartbeat_identity, require_user_id
-from app.api import ApiBlueprint, body_bytes, load_json, ok, parse_model, quick_json
+from app.api import ApiBlueprint, body_bytes, body_text, load_json, ok, parse_model, quick_json
 from app.errors import ApiError
 from app.learning import catalog, playback, progress, prompts
 from app.learning.models import Course, Enrollment, LearningEvent, Project
@@ -107,7 +107,7 @@ def heartbeat():
     # The usual body is read by orjson and checked by HeartbeatIn's rules without pydantic; any other is read
     # by load_json and checked by HeartbeatIn, which say what is wrong.
     data = usual_heartbeat(quick_json(raw))
-    payload = None if data is not None else load_json(raw.decode("utf-8", "replace"))
+    payload = None if data is not None else load_json(body_text())
     identity = heartbeat_identity()  # checked in the heartbeat's own round trip unless this worker knows it
     if data is None:
         try:

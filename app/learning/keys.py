@@ -36,7 +36,7 @@ def raw_redis():
 
 def script(name, source):
     """A Lua script registered once per app, run with EVALSHA on a connection each thread keeps (loaded
-    again after a Redis restart)."""
+    again after a Redis restart); `source` may be a function making the text (redis_client.app_script)."""
     return app_script(name, source)
 
 

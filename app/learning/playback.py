@@ -159,11 +159,8 @@ def heartbeat_source():
 
 
 def heartbeat_script():
-    """The app's held heartbeat script (heartbeat_source())."""
-    held = current_app.extensions.get("heartbeat_script")
-    if held is None:
-        held = current_app.extensions["heartbeat_script"] = script("heartbeat", heartbeat_source())
-    return held
+    """The app's held heartbeat script (heartbeat_source(), made once per app)."""
+    return script("heartbeat", heartbeat_source)
 
 
 def heartbeat_call(uid, data, now, credential_key="", version=""):
