@@ -188,6 +188,12 @@ class Player:
         assert status == 200, body
         return body["data"]
 
+    def tick(self, seconds):
+        """`seconds` of watching at 1x (the clock and the position move on together), then a timer heartbeat."""
+        self.clock.advance(seconds)
+        self.pos += seconds
+        return self.beat()
+
     def answer(self, question_id, choice):
         return self.learner.post(f"/learning/sessions/{self.session_id}/answer",
                                  {"question_id": question_id, "choice": choice})

@@ -44,9 +44,7 @@ def test_heartbeats_while_a_question_is_open_earn_nothing(app, clock, plan, lear
     question = asked["question"]
     opened = clock.ms
     for _ in range(12):  # the script ignores the question and keeps "playing" for a minute
-        clock.advance(5)
-        player.pos += 5
-        data = player.beat()
+        data = player.tick(5)
         assert (data["status"], data["credited_seconds"], data["reason"]) == ("ask", 0, "prompt_pending")
         assert data["question"]["id"] == question["id"]
     report("a minute of heartbeats with a question open", covered(learner, plan.chapter) - 10,
@@ -54,13 +52,9 @@ def test_heartbeats_while_a_question_is_open_earn_nothing(app, clock, plan, lear
     assert covered(learner, plan.chapter) == 10
     status, body = player.answer(question["id"], Question.get_by_id(question["id"]).answer)
     assert status == 200 and body["data"]["correct"]
-    clock.advance(5)
-    player.pos += 5
-    data = player.beat()  # the position ran a minute ahead while the question was open: a jump
+    data = player.tick(5)  # the position ran a minute ahead while the question was open: a jump
     assert (data["status"], data["credited_seconds"], data["reason"]) == ("ok", 0, "too_fast")
-    clock.advance(5)
-    player.pos += 5
-    assert player.beat()["credited_seconds"] == 5  # from there on, 1x counts again
+    assert player.tick(5)["credited_seconds"] == 5  # from there on, 1x counts again
     assert covered(learner, plan.chapter) == 15 and bits(learner, plan.chapter, 10, 75) == []
 
 
@@ -69,9 +63,7 @@ def test_a_new_session_does_not_skip_an_open_question(app, clock, plan, learner,
     player.start()
     player.beat(event="play")
     for _ in range(2):
-        clock.advance(5)
-        player.pos += 5
-        data = player.beat()
+        data = player.tick(5)
     assert data["status"] == "ask"
     for chapter in (plan.chapters[0][0], plan.chapters[0][1]):  # same chapter, or another one
         other = Player(learner, clock, chapter)
@@ -79,9 +71,7 @@ def test_a_new_session_does_not_skip_an_open_question(app, clock, plan, learner,
         other.beat(event="play")
         started = clock.ms
         for _ in range(6):
-            clock.advance(5)
-            other.pos += 5
-            data = other.beat()
+            data = other.tick(5)
             assert (data["status"], data["credited_seconds"]) == ("ask", 0)
         report("restart to skip an open question", covered(learner, chapter) - (10 if chapter == plan.chapter else 0),
                (clock.ms - started) / 1000)
@@ -92,14 +82,10 @@ def test_restarting_before_a_question_does_not_postpone_it(app, clock, plan, lea
     player = Player(learner, clock, plan.chapter)
     player.start()
     player.beat(event="play")
-    clock.advance(5)
-    player.pos += 5
-    assert player.beat()["status"] == "ok"  # 5 s credited, the question is due at 10 s
+    assert player.tick(5)["status"] == "ok"  # 5 s credited, the question is due at 10 s
     player.start()  # a script restarts the session before every question
     player.beat(event="play")
-    clock.advance(5)
-    player.pos += 5
-    assert player.beat()["status"] == "ask"
+    assert player.tick(5)["status"] == "ask"
 
 
 def test_brute_forcing_the_answer_ends_the_session(app, clock, plan, learner, prompts_every_10s):
@@ -124,9 +110,7 @@ def test_brute_forcing_the_answer_ends_the_session(app, clock, plan, learner, pr
     status, body = player.answer(question["id"], Question.get_by_id(question["id"]).answer)
     assert status == 409
     for _ in range(6):
-        clock.advance(5)
-        player.pos += 5
-        data = player.beat()
+        data = player.tick(5)
         assert (data["status"], data["credited_seconds"]) == ("ended", 0)
     # Starting again does not wipe the slate: first a cool-down, then a question before anything counts.
     status, body = learner.post(f"/learning/chapters/{plan.chapter.id}/sessions", {"device": "h5"})
@@ -134,9 +118,7 @@ def test_brute_forcing_the_answer_ends_the_session(app, clock, plan, learner, pr
     clock.advance(app.config["LEARNING_PROMPT_COOLDOWN_SECONDS"])
     player.start()
     player.beat(event="play")
-    clock.advance(5)
-    player.pos += 5
-    data = player.beat()
+    data = player.tick(5)
     assert (data["status"], data["credited_seconds"]) == ("ask", 0)
     report("brute-forced answers (3 wrong), then a restart", covered(learner, plan.chapter) - 10,
            (clock.ms - started) / 1000)
@@ -180,9 +162,7 @@ def test_right_answers_buy_no_time(app, clock, plan, learner, prompts_every_10s)
     player.beat(event="play")
     answers = 0
     while clock.ms - started < 120_000:
-        clock.advance(5)
-        player.pos += 5
-        data = player.beat()
+        data = player.tick(5)
         if data["status"] == "ask":
             question = Question.get_by_id(data["question"]["id"])
             assert player.answer(question.id, question.answer)[1]["data"]["correct"]
