@@ -2,12 +2,19 @@
 
 It measures three endpoints of the real production server (gunicorn, gthread worker, 2 workers x
 4 threads, as bench/bench_accounts.py; the app of bench/floor_wsgi.py, which is wsgi.py's plus the
-floor) with wrk:
+floor) with wrk, the floor twice:
 
   GET  /api/v1/ping                the bare JSON answer: the baseline
-  POST /api/v1/bench/floor         the floor: ping plus one trivial EVALSHA, made as the heartbeat makes its own
+  POST /api/v1/bench/floor         the floor: ping plus one trivial EVALSHA, made as the heartbeat makes its own;
+                                   sent a fixed request with the body "{}" ("floor"), and sent the heartbeat's own
+                                   requests, made by the same wrk script, which it does not read ("same")
   POST /api/v1/learning/heartbeat  bearer token, or with --cookie the H5 session cookie (either remembered per worker
                                    for 3 s, else checked by the script), one Lua call in Redis
+
+The two floors differ in what the server receives (an Authorization or Cookie header and a 120-byte body
+against "{}") and in how wrk sends it (a request made by Lua for each call against one fixed request):
+both cost the server CPU per request. Heartbeat/same is what the heartbeat's own work costs beyond
+the floor's on the same traffic.
 
 and prints, for each, the median requests/s, p50 and p99 latency over interleaved rounds, the
 heartbeat's throughput as a fraction of ping's in the same round, and the database work per
@@ -38,10 +45,10 @@ the server's work (wrk's own cost grows with the request it builds). It prints t
 ratios, and each endpoint's least disturbed round (lowest CPU per request, highest req/s).
 
 Notes (2 vCPUs; docs/capacity.md, "Hot paths", has the tables and the earlier runs). On a quiet machine,
-six rounds of 3 s: heartbeat/floor by the workers' CPU per request 0.85 with bearer tokens (the floor
-~275 us, a heartbeat ~328 us) and 0.89 with the H5 cookie (311 us; 0.71 before the session was read in
-the script's round trip). Heartbeat p99 at most 0.9 of ping's. 0.0000 rows written per heartbeat.
-/me/ping (bench_accounts.py) 0.72 by CPU.
+ten rounds of 3 s, medians by the workers' CPU per request: heartbeat/floor 0.89 with bearer tokens and
+with the H5 cookie (the floor ~385 us, the floor sent the heartbeat's requests ~415 us, a heartbeat
+~435 us), heartbeat/same 0.97 with either. Heartbeat p99 about 0.65 of ping's. 0.0000 rows written per
+heartbeat. /me/ping (bench_accounts.py) 0.67 by CPU.
 
 Everything is set up and torn down by the script: a fresh PostgreSQL database (created from
 BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test, dropped at the end), a Redis
@@ -93,6 +100,10 @@ def measure(base_url, workdir, sessions, opts, meter):
     floor_script = workdir / "floor.lua"
     floor_script.write_text(FLOOR_LUA)
     floor = wrk_runs.Target(f"POST {FLOOR_PATH} (floor)", FLOOR_PATH, floor_script)
+    # The floor again, sent the heartbeat's own requests (its credentials and body, which it does not read): the
+    # server's cost of receiving them is in this floor too.
+    same = wrk_runs.Target(f"POST {FLOOR_PATH} (hb req)", FLOOR_PATH,
+                           heartbeat_script(workdir, sessions, opts.threads, 0, FLOOR_PATH))
     beat = wrk_runs.Target(f"POST {HEARTBEAT_PATH}", HEARTBEAT_PATH)
     run_no, sent, runs = 0, 0, []
 
@@ -109,7 +120,7 @@ def measure(base_url, workdir, sessions, opts, meter):
         wrk_runs.run_wrk(base_url, ping, opts.threads, opts.connections, opts.warmup)
         heartbeat_run(opts.warmup)
     for round_no in range(1, opts.rounds + 1):
-        for target in (ping, floor, beat):
+        for target in (ping, floor, same, beat):
             cpu_meter.wait_idle(meter)
             before = meter.snapshot()
             if target is beat:
@@ -120,7 +131,7 @@ def measure(base_url, workdir, sessions, opts, meter):
             result.update(endpoint=target.name, round=round_no, cpu_us=cpu)
             runs.append(result)
             print(wrk_runs.progress_line(result, opts.rounds) + cpu_meter.line(cpu), flush=True)
-    return runs, [ping, floor, beat], sent
+    return runs, [ping, floor, same, beat], sent
 
 
 def flush_once(db_url, redis_url):
@@ -158,14 +169,14 @@ def print_cpu_report(runs, names):
     cpu_meter.print_table(runs, names)
     figures = {}
     for groups, label in ((("gunicorn",), "gunicorn"), (("gunicorn", "redis"), "gunicorn + Redis")):
-        for num, den in (("heartbeat", "floor"), ("heartbeat", "ping"), ("floor", "ping")):
+        for num, den in (("heartbeat", "floor"), ("heartbeat", "same"), ("heartbeat", "ping"), ("floor", "ping")):
             # Capacity is the inverse of CPU per request: den's CPU / num's CPU.
             median, ratios = cpu_meter.ratio_by_round(runs, names[den], names[num], groups)
             figures[(label, num, den)] = median
             print(f"  {num}/{den} by {label} CPU: {median:.3f}   (rounds: "
                   + ", ".join(f"{r:.2f}" for r in ratios) + ")")
     print("best rounds (each endpoint's least disturbed run: lowest CPU per request, highest req/s):")
-    for num, den in (("heartbeat", "floor"), ("heartbeat", "ping"), ("floor", "ping")):
+    for num, den in (("heartbeat", "floor"), ("heartbeat", "same"), ("heartbeat", "ping"), ("floor", "ping")):
         (cpu_num, rps_num), (cpu_den, rps_den) = (cpu_meter.best(runs, names[n], ("gunicorn",)) for n in (num, den))
         both_num, both_den = (cpu_meter.best(runs, names[n], ("gunicorn", "redis"))[0] for n in (num, den))
         figures[("best", num, den)] = cpu_den / cpu_num
@@ -254,9 +265,8 @@ def main():
         Path(opts.json).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         print(f"figures written to {opts.json}")
     cpu_figures = print_cpu_report(runs, {"ping": targets[0].name, "floor": targets[1].name,
-                                          "heartbeat": targets[2].name})
-    by_path = {r["endpoint"].split()[1]: r for r in summary}
-    ping_row, floor_row, beat_row = by_path["/api/v1/ping"], by_path[FLOOR_PATH], by_path[HEARTBEAT_PATH]
+                                          "same": targets[2].name, "heartbeat": targets[3].name})
+    ping_row, floor_row, _, beat_row = summary  # in the targets' order
     ratio = beat_row["vs_ping"]
     print(f"\nheartbeat/ping throughput ratio {ratio:.3f}; floor (bare + one EVALSHA)/ping {floor_row['vs_ping']:.3f}; "
           f"heartbeat/floor {ratio / floor_row['vs_ping']:.3f} (aim >= 0.95); heartbeat p99 / ping p99 "
@@ -268,6 +278,9 @@ def main():
           f"server's workers (aim >= 0.95), {cpu_figures[('gunicorn + Redis', 'heartbeat', 'floor')]:.3f} with "
           f"Redis's share; heartbeat/ping {cpu_figures[('gunicorn', 'heartbeat', 'ping')]:.3f} and "
           f"{cpu_figures[('gunicorn + Redis', 'heartbeat', 'ping')]:.3f}")
+    print(f"against the floor sent the heartbeat's request (\"same\"): heartbeat/same "
+          f"{cpu_figures[('gunicorn', 'heartbeat', 'same')]:.3f} by the workers' CPU, best rounds "
+          f"{cpu_figures[('best', 'heartbeat', 'same')]:.3f}")
     ok = all(r["ok"] for r in runs) and work["written"] == 0
     return 0 if ok else 1
 

@@ -132,16 +132,16 @@ def start_sessions(base_url, mobiles, chapter_id, cookie=False):
 # The load and what it left in Redis
 # ---------------------------------------------------------------------------------------------
 
-def heartbeat_script(workdir, sessions, threads, run_no):
-    """The wrk Lua script of heartbeat run `run_no`: its sequence numbers start above the previous run's."""
+def heartbeat_script(workdir, sessions, threads, run_no, path=HEARTBEAT_PATH):
+    """The wrk Lua script of heartbeat run `run_no`: its sequence numbers start above the previous run's.
+    Another `path` gets the same requests (bench_heartbeats.py's floor, sent the heartbeat's request)."""
     specs = "\n".join(f"  {{header = {lua_string(s['header'])}, value = {lua_string(s['value'])}, "
                       f"sid = {lua_string(s['sid'])}, "
                       f"chapter = {s['chapter']}, t0 = {s['t0']}}}," for s in sessions)
-    path = workdir / f"heartbeat-{run_no}.lua"
-    path.write_text(HEARTBEAT_LUA % {"sessions": specs, "threads": threads, "thread_ids": THREAD_IDS_LUA,
-                                     "seq0": run_no * SEQ_PER_RUN, "duration": CHAPTER_SECONDS,
-                                     "path": HEARTBEAT_PATH})
-    return path
+    script = workdir / f"heartbeat-{run_no}-{path.rsplit('/', 1)[1]}.lua"
+    script.write_text(HEARTBEAT_LUA % {"sessions": specs, "threads": threads, "thread_ids": THREAD_IDS_LUA,
+                                       "seq0": run_no * SEQ_PER_RUN, "duration": CHAPTER_SECONDS, "path": path})
+    return script
 
 
 def outcomes(redis_url, sessions, wall_seconds):
