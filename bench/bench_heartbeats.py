@@ -102,7 +102,7 @@ def measure(base_url, workdir, sessions, opts, meter):
     floor = wrk_runs.Target(f"POST {FLOOR_PATH} (floor)", FLOOR_PATH, floor_script)
     # The floor again, sent the heartbeat's own requests (its credentials and body, which it does not read): the
     # server's cost of receiving them is in this floor too.
-    same = wrk_runs.Target(f"POST {FLOOR_PATH} (hb req)", FLOOR_PATH,
+    same = wrk_runs.Target(f"POST {FLOOR_PATH} (same)", FLOOR_PATH,
                            heartbeat_script(workdir, sessions, opts.threads, 0, FLOOR_PATH))
     beat = wrk_runs.Target(f"POST {HEARTBEAT_PATH}", HEARTBEAT_PATH)
     run_no, sent, runs = 0, 0, []
